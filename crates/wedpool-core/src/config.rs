@@ -1,0 +1,373 @@
+//! Pool options as the user writes them, and their validation into a [`PoolConfig`].
+//!
+//! Numbers arrive as `f64` (they come from JavaScript) so that validation can name a negative
+//! or fractional value instead of silently truncating it. Every error is
+//! [`PoolError::InvalidConfig`] naming the option as the user wrote it.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Weekday};
+use chrono_tz::Tz;
+
+use crate::calendar::{ListedDate, WeddingCalendar};
+use crate::connect::ConnectSettings;
+use crate::error::PoolError;
+use crate::scaling::ScalingPolicy;
+
+/// How `int8` (bigint) columns are returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Int8Mode {
+    /// As decimal strings (node-postgres' default; no precision is lost).
+    #[default]
+    String,
+    /// As JavaScript BigInts.
+    BigInt,
+    /// As numbers (precision is lost above 2^53).
+    Number,
+}
+
+impl FromStr for Int8Mode {
+    type Err = PoolError;
+    fn from_str(s: &str) -> Result<Self, PoolError> {
+        match s {
+            "string" => Ok(Int8Mode::String),
+            "bigint" => Ok(Int8Mode::BigInt),
+            "number" => Ok(Int8Mode::Number),
+            other => Err(PoolError::invalid_config(
+                "types.int8",
+                format!("must be 'string', 'bigint' or 'number', got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// Where to connect. Explicit fields override the connection string.
+#[derive(Clone, Default)]
+pub struct ConnectOptions {
+    /// `postgres://user:password@host:port/database?…` or libpq `key=value` pairs.
+    pub connection_string: Option<String>,
+    /// Host name, IP address or Unix socket directory.
+    pub host: Option<String>,
+    /// TCP port.
+    pub port: Option<f64>,
+    /// Role name.
+    pub user: Option<String>,
+    /// Password (never printed).
+    pub password: Option<String>,
+    /// Database name.
+    pub database: Option<String>,
+    /// `application_name` reported to the server (default `wedpool`).
+    pub application_name: Option<String>,
+    /// Deadline for a whole connection attempt, in ms (default 5,000).
+    pub connect_timeout_millis: Option<f64>,
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("connection_string", &self.connection_string.as_deref().map(redact_connection_string))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("database", &self.database)
+            .field("application_name", &self.application_name)
+            .finish()
+    }
+}
+
+/// A listed wedding date as written: `YYYY-MM-DD` and an optional IANA timezone.
+#[derive(Debug, Clone, Default)]
+pub struct DateOption {
+    /// The local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Where it counts; absent means every configured timezone.
+    pub timezone: Option<String>,
+}
+
+/// Everything the user can set, unvalidated. `Default` gives WedPool's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct PoolOptions {
+    /// Where to connect.
+    pub connect: ConnectOptions,
+    /// `basePoolSize.min` (default 0).
+    pub min: Option<f64>,
+    /// `basePoolSize.max` (default 10).
+    pub max: Option<f64>,
+    /// `basePoolSize.acquireTimeoutMillis` (default 30,000).
+    pub acquire_timeout_millis: Option<f64>,
+    /// `basePoolSize.idleTimeoutMillis` (default 30,000; 0 keeps idle connections forever).
+    pub idle_timeout_millis: Option<f64>,
+    /// `weddingDayMultiplier` (default 2).
+    pub wedding_day_multiplier: Option<f64>,
+    /// `emergencyReservedConnections` (default 0).
+    pub emergency_reserved_connections: Option<f64>,
+    /// `weddingCalendar.weekdays` (default `['saturday']`).
+    pub weekdays: Option<Vec<String>>,
+    /// `weddingCalendar.timezones` (default: the process's timezone, else UTC).
+    pub timezones: Option<Vec<String>>,
+    /// `weddingCalendar.dates`.
+    pub dates: Option<Vec<DateOption>>,
+    /// `weddingCalendar.leadMinutes` (default 60).
+    pub lead_minutes: Option<f64>,
+    /// `priorityAgingPerSecond` (default 100; 0 turns aging off).
+    pub priority_aging_per_second: Option<f64>,
+    /// `types.int8` (default `string`).
+    pub int8: Option<String>,
+    /// `maintenanceIntervalMillis`: how often idle reaping and calendar checks run (default 1,000).
+    pub maintenance_interval_millis: Option<f64>,
+    /// `statementCacheSize`: prepared statements kept per connection (default 256).
+    pub statement_cache_size: Option<f64>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// How connections are opened.
+    pub connect: ConnectSettings,
+    /// Sizes and the wedding-day multiplier.
+    pub scaling: ScalingPolicy,
+    /// Connections only wedding-critical requests may use on wedding days.
+    pub reserve: usize,
+    /// Default acquire deadline.
+    pub acquire_timeout: Duration,
+    /// Idle time after which connections above min close; `None` keeps them.
+    pub idle_timeout: Option<Duration>,
+    /// Wedding days.
+    pub calendar: WeddingCalendar,
+    /// Effective priority gained per second of waiting.
+    pub priority_aging_per_second: f64,
+    /// How int8 values are returned.
+    pub int8: Int8Mode,
+    /// Period of the maintenance task.
+    pub maintenance_interval: Duration,
+    /// Prepared statements kept per connection before the cache is cleared.
+    pub statement_cache_size: usize,
+}
+
+impl PoolConfig {
+    /// Validates `options`.
+    ///
+    /// Fails with [`PoolError::InvalidConfig`] naming the first wrong option: min above max,
+    /// negative or fractional sizes, a reserve not below max, a multiplier below 1, an unknown
+    /// timezone or weekday, a malformed date, a negative timeout, a bad connection string.
+    pub fn from_options(options: PoolOptions) -> Result<PoolConfig, PoolError> {
+        let min = count("basePoolSize.min", options.min, 0)?;
+        let max = count("basePoolSize.max", options.max, 10)?;
+        if max == 0 {
+            return Err(PoolError::invalid_config("basePoolSize.max", "must be at least 1"));
+        }
+        if min > max {
+            return Err(PoolError::invalid_config(
+                "basePoolSize.min",
+                format!("must not exceed basePoolSize.max ({min} > {max})"),
+            ));
+        }
+        let reserve = count("emergencyReservedConnections", options.emergency_reserved_connections, 0)?;
+        if reserve > 0 && reserve >= max {
+            return Err(PoolError::invalid_config(
+                "emergencyReservedConnections",
+                format!("must be below basePoolSize.max ({reserve} >= {max})"),
+            ));
+        }
+        let multiplier = options.wedding_day_multiplier.unwrap_or(2.0);
+        if !multiplier.is_finite() || multiplier < 1.0 {
+            return Err(PoolError::invalid_config(
+                "weddingDayMultiplier",
+                format!("must be a number of at least 1, got {multiplier}"),
+            ));
+        }
+        let aging = options.priority_aging_per_second.unwrap_or(100.0);
+        if !aging.is_finite() || aging < 0.0 {
+            return Err(PoolError::invalid_config("priorityAgingPerSecond", format!("must be 0 or more, got {aging}")));
+        }
+        let lead_minutes = count("weddingCalendar.leadMinutes", options.lead_minutes, 60)?;
+        if lead_minutes > 24 * 60 {
+            return Err(PoolError::invalid_config("weddingCalendar.leadMinutes", "must be at most 1440 (one day)"));
+        }
+        let calendar = WeddingCalendar::new(
+            weekdays(options.weekdays)?,
+            timezones(options.timezones)?,
+            dates(options.dates.unwrap_or_default())?,
+            chrono::Duration::minutes(lead_minutes as i64),
+        );
+        let idle = millis("basePoolSize.idleTimeoutMillis", options.idle_timeout_millis, 30_000)?;
+        Ok(PoolConfig {
+            connect: ConnectSettings::from_options(&options.connect)?,
+            scaling: ScalingPolicy { base_min: min, base_max: max, wedding_day_multiplier: multiplier },
+            reserve,
+            acquire_timeout: millis("basePoolSize.acquireTimeoutMillis", options.acquire_timeout_millis, 30_000)?,
+            idle_timeout: (!idle.is_zero()).then_some(idle),
+            calendar,
+            priority_aging_per_second: aging,
+            int8: options.int8.as_deref().map(Int8Mode::from_str).transpose()?.unwrap_or_default(),
+            maintenance_interval: millis("maintenanceIntervalMillis", options.maintenance_interval_millis, 1_000)?
+                .max(Duration::from_millis(10)),
+            statement_cache_size: count("statementCacheSize", options.statement_cache_size, 256)?,
+        })
+    }
+}
+
+/// A non-negative whole number option.
+pub(crate) fn count(field: &str, value: Option<f64>, default: usize) -> Result<usize, PoolError> {
+    match value {
+        None => Ok(default),
+        Some(v) if !v.is_finite() || v < 0.0 || v.fract() != 0.0 => {
+            Err(PoolError::invalid_config(field, format!("must be a whole number of 0 or more, got {v}")))
+        }
+        Some(v) if v > 1e9 => Err(PoolError::invalid_config(field, format!("is too large ({v})"))),
+        Some(v) => Ok(v as usize),
+    }
+}
+
+/// A non-negative duration option in milliseconds.
+pub(crate) fn millis(field: &str, value: Option<f64>, default_ms: u64) -> Result<Duration, PoolError> {
+    match value {
+        None => Ok(Duration::from_millis(default_ms)),
+        Some(v) if !v.is_finite() || v < 0.0 => {
+            Err(PoolError::invalid_config(field, format!("must be a number of milliseconds of 0 or more, got {v}")))
+        }
+        Some(v) if v > 365.0 * 24.0 * 3600.0 * 1000.0 => {
+            Err(PoolError::invalid_config(field, format!("is too large ({v} ms)")))
+        }
+        Some(v) => Ok(Duration::from_micros((v * 1000.0) as u64)),
+    }
+}
+
+fn weekdays(names: Option<Vec<String>>) -> Result<Vec<Weekday>, PoolError> {
+    let names = names.unwrap_or_else(|| vec!["saturday".to_string()]);
+    names
+        .iter()
+        .map(|name| {
+            Weekday::from_str(name.trim()).map_err(|_| {
+                PoolError::invalid_config(
+                    "weddingCalendar.weekdays",
+                    format!("unknown weekday {name:?} (use monday … sunday)"),
+                )
+            })
+        })
+        .collect()
+}
+
+fn timezone(field: &str, name: &str) -> Result<Tz, PoolError> {
+    Tz::from_str(name.trim())
+        .map_err(|_| PoolError::invalid_config(field, format!("unknown IANA timezone {name:?}")))
+}
+
+fn timezones(names: Option<Vec<String>>) -> Result<Vec<Tz>, PoolError> {
+    let names = names.unwrap_or_default();
+    if names.is_empty() {
+        return Ok(vec![chrono_tz::UTC]);
+    }
+    names.iter().map(|n| timezone("weddingCalendar.timezones", n)).collect()
+}
+
+fn dates(options: Vec<DateOption>) -> Result<Vec<ListedDate>, PoolError> {
+    options
+        .into_iter()
+        .map(|d| {
+            let well_formed = d.date.len() == 10 && d.date.as_bytes()[4] == b'-' && d.date.as_bytes()[7] == b'-';
+            let date = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok().filter(|_| well_formed).ok_or_else(|| {
+                PoolError::invalid_config(
+                    "weddingCalendar.dates",
+                    format!("malformed date {:?} (expected YYYY-MM-DD)", d.date),
+                )
+            })?;
+            let timezone = d.timezone.as_deref().map(|z| timezone("weddingCalendar.dates.timezone", z)).transpose()?;
+            Ok(ListedDate { date, timezone })
+        })
+        .collect()
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; key=value strings get
+/// their `password=` value masked.
+pub fn redact_connection_string(s: &str) -> String {
+    if let Some(scheme_end) = s.find("://") {
+        let rest = &s[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        if let Some(at) = authority.rfind('@') {
+            let userinfo = &authority[..at];
+            if let Some(colon) = userinfo.find(':') {
+                return format!("{}{}:***{}", &s[..scheme_end + 3], &userinfo[..colon], &rest[at..]);
+            }
+        }
+        return s.to_string();
+    }
+    s.split_whitespace()
+        .map(|pair| if pair.starts_with("password=") { "password=***".to_string() } else { pair.to_string() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut PoolOptions)) -> Result<PoolConfig, PoolError> {
+        let mut o = PoolOptions::default();
+        f(&mut o);
+        PoolConfig::from_options(o)
+    }
+
+    fn field_of(r: Result<PoolConfig, PoolError>) -> String {
+        match r {
+            Err(PoolError::InvalidConfig { field, .. }) => field,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = with(|_| {}).unwrap();
+        assert_eq!((c.scaling.base_min, c.scaling.base_max, c.reserve), (0, 10, 0));
+        assert_eq!(c.acquire_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn min_above_max_names_min() {
+        assert_eq!(field_of(with(|o| { o.min = Some(20.0); o.max = Some(10.0) })), "basePoolSize.min");
+    }
+
+    #[test]
+    fn negative_and_fractional_sizes_are_rejected() {
+        assert_eq!(field_of(with(|o| o.max = Some(-1.0))), "basePoolSize.max");
+        assert_eq!(field_of(with(|o| o.min = Some(1.5))), "basePoolSize.min");
+        assert_eq!(field_of(with(|o| o.acquire_timeout_millis = Some(-5.0))), "basePoolSize.acquireTimeoutMillis");
+    }
+
+    #[test]
+    fn reserve_must_stay_below_max() {
+        assert_eq!(
+            field_of(with(|o| { o.max = Some(5.0); o.emergency_reserved_connections = Some(5.0) })),
+            "emergencyReservedConnections"
+        );
+    }
+
+    #[test]
+    fn multiplier_below_one_is_rejected() {
+        assert_eq!(field_of(with(|o| o.wedding_day_multiplier = Some(0.5))), "weddingDayMultiplier");
+    }
+
+    #[test]
+    fn unknown_timezone_weekday_and_bad_date_are_named() {
+        assert_eq!(field_of(with(|o| o.timezones = Some(vec!["Mars/Olympus".into()]))), "weddingCalendar.timezones");
+        assert_eq!(field_of(with(|o| o.weekdays = Some(vec!["caturday".into()]))), "weddingCalendar.weekdays");
+        for bad in ["2026-13-01", "2026-6-1", "13/06/2026", ""] {
+            assert_eq!(
+                field_of(with(|o| o.dates = Some(vec![DateOption { date: bad.into(), timezone: None }]))),
+                "weddingCalendar.dates",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn redaction_hides_passwords() {
+        assert_eq!(redact_connection_string("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_connection_string("host=db password=s3cret user=app"), "host=db password=*** user=app");
+        assert_eq!(redact_connection_string("postgres://db/x"), "postgres://db/x");
+    }
+}

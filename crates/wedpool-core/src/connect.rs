@@ -1,0 +1,285 @@
+//! Opening connections: the tokio-postgres configuration, the deadpool object pool, one
+//! deadline per attempt, and classification of what went wrong.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::NoTls;
+
+use crate::config::{millis, redact_connection_string, ConnectOptions};
+use crate::error::{ConnectErrorKind, PoolError};
+
+/// Connection settings, validated. `Debug` never shows the password.
+#[derive(Clone)]
+pub struct ConnectSettings {
+    pg: tokio_postgres::Config,
+    /// Where connections go, without credentials (`app@127.0.0.1:5432/wedsync`).
+    pub target: String,
+    /// Deadline for one whole attempt (DNS, TCP, authentication, first query).
+    pub connect_timeout: Duration,
+    password: Option<String>,
+}
+
+impl fmt::Debug for ConnectSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectSettings")
+            .field("target", &self.target)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectSettings {
+    /// Builds settings from the user's options.
+    ///
+    /// Fails with `INVALID_CONFIG` (`connectionString`, `port`, …) when the connection string
+    /// cannot be parsed or asks for TLS, which this version does not support yet.
+    pub fn from_options(o: &ConnectOptions) -> Result<Self, PoolError> {
+        let mut pg = match &o.connection_string {
+            Some(s) => tokio_postgres::Config::from_str(s).map_err(|e| {
+                let mut message = format!("cannot be parsed ({e})");
+                if let Some(secret) = o.password.as_deref().filter(|p| !p.is_empty()) {
+                    message = message.replace(secret, "***");
+                }
+                PoolError::invalid_config(
+                    "connectionString",
+                    format!("{} in {}", message, redact_connection_string(s)),
+                )
+            })?,
+            None => tokio_postgres::Config::new(),
+        };
+        if let Some(host) = &o.host {
+            pg = replace_hosts(pg, host);
+        }
+        if let Some(port) = o.port {
+            if !(1.0..=65535.0).contains(&port) || port.fract() != 0.0 {
+                return Err(PoolError::invalid_config("port", format!("must be a TCP port (1–65535), got {port}")));
+            }
+            pg.port(port as u16);
+        }
+        if let Some(user) = &o.user {
+            pg.user(user);
+        }
+        if let Some(password) = &o.password {
+            pg.password(password);
+        }
+        if let Some(db) = &o.database {
+            pg.dbname(db);
+        }
+        if pg.get_hosts().is_empty() {
+            pg.host("localhost");
+        }
+        if pg.get_user().is_none() {
+            let user = std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into());
+            pg.user(&user);
+        }
+        if pg.get_application_name().is_none() || o.application_name.is_some() {
+            pg.application_name(o.application_name.as_deref().unwrap_or("wedpool"));
+        }
+        if matches!(pg.get_ssl_mode(), SslMode::Require) {
+            return Err(PoolError::invalid_config(
+                "connectionString",
+                "sslmode=require is not supported by this version of WedPool (no TLS yet); use sslmode=disable or prefer",
+            ));
+        }
+        let connect_timeout = millis("connectTimeoutMillis", o.connect_timeout_millis, 5_000)?;
+        pg.connect_timeout(connect_timeout);
+        pg.keepalives(true);
+        pg.keepalives_idle(Duration::from_secs(30));
+        let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
+        let target = describe(&pg);
+        Ok(ConnectSettings { pg, target, connect_timeout, password })
+    }
+
+    /// A deadpool pool of `max_size` objects over these settings. Its own wait queue is never
+    /// used: WedPool admits callers itself and only asks deadpool for new objects.
+    pub fn object_pool(&self, max_size: usize) -> deadpool_postgres::Pool {
+        let manager = Manager::from_config(
+            self.pg.clone(),
+            NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        deadpool_postgres::Pool::builder(manager)
+            .max_size(max_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .expect("a pool with a runtime and a positive size always builds")
+    }
+
+    /// Opens one connection and reads its backend process id, all within the connect deadline.
+    ///
+    /// Fails with [`PoolError::ConnectFailed`] carrying the classified cause.
+    pub async fn open(&self, objects: &deadpool_postgres::Pool) -> Result<(Object, i32), PoolError> {
+        let timeouts = Timeouts {
+            wait: Some(Duration::ZERO),
+            create: Some(self.connect_timeout),
+            recycle: Some(self.connect_timeout),
+        };
+        let attempt = async {
+            let object = objects.timeout_get(&timeouts).await.map_err(|e| self.classify_pool_error(e))?;
+            let pid = backend_pid(&object).await.map_err(|e| self.classify(&e))?;
+            Ok((object, pid))
+        };
+        match tokio::time::timeout(self.connect_timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(self.failure(ConnectErrorKind::Timeout, format!(
+                "no connection to {} within {} ms",
+                self.target,
+                self.connect_timeout.as_millis()
+            ), None)),
+        }
+    }
+
+    fn classify_pool_error(&self, e: deadpool_postgres::PoolError) -> PoolError {
+        use deadpool_postgres::PoolError as P;
+        match e {
+            P::Backend(e) => self.classify(&e),
+            P::Timeout(_) => self.failure(
+                ConnectErrorKind::Timeout,
+                format!("no connection to {} within {} ms", self.target, self.connect_timeout.as_millis()),
+                None,
+            ),
+            other => self.failure(ConnectErrorKind::Other, other.to_string(), None),
+        }
+    }
+
+    /// Classifies a tokio-postgres error raised while connecting.
+    pub fn classify(&self, e: &tokio_postgres::Error) -> PoolError {
+        if let Some(db) = e.as_db_error() {
+            let kind = match *db.code() {
+                SqlState::INVALID_PASSWORD | SqlState::INVALID_AUTHORIZATION_SPECIFICATION => ConnectErrorKind::Auth,
+                SqlState::TOO_MANY_CONNECTIONS => ConnectErrorKind::TooManyClients,
+                _ => ConnectErrorKind::Other,
+            };
+            return self.failure(kind, db.message().to_string(), Some(db.code().code().to_string()));
+        }
+        let text = error_chain(e);
+        let lower = text.to_lowercase();
+        let kind = if let Some(io) = find_io_error(e) {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => ConnectErrorKind::Refused,
+                std::io::ErrorKind::TimedOut => ConnectErrorKind::Timeout,
+                _ if is_dns(&lower) => ConnectErrorKind::Dns,
+                _ => ConnectErrorKind::Other,
+            }
+        } else if is_dns(&lower) {
+            ConnectErrorKind::Dns
+        } else if lower.contains("password") || lower.contains("authentication") {
+            ConnectErrorKind::Auth
+        } else if lower.contains("tls") || lower.contains("ssl") {
+            ConnectErrorKind::Tls
+        } else if lower.contains("timed out") || lower.contains("timeout") {
+            ConnectErrorKind::Timeout
+        } else {
+            ConnectErrorKind::Other
+        };
+        self.failure(kind, format!("{text} ({})", self.target), None)
+    }
+
+    fn failure(&self, kind: ConnectErrorKind, message: String, sqlstate: Option<String>) -> PoolError {
+        PoolError::ConnectFailed { kind, message: self.scrub(message), sqlstate }
+    }
+
+    /// Removes the password from a message, should any layer ever echo it.
+    pub fn scrub(&self, message: String) -> String {
+        match self.password.as_deref() {
+            Some(p) if !p.is_empty() => message.replace(p, "***"),
+            _ => message,
+        }
+    }
+}
+
+/// The SQL sent once per new connection: `select pg_backend_pid()`.
+async fn backend_pid(object: &Object) -> Result<i32, tokio_postgres::Error> {
+    let messages = object.simple_query("select pg_backend_pid()").await?;
+    Ok(messages
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+        .unwrap_or(0))
+}
+
+fn is_dns(lower: &str) -> bool {
+    lower.contains("lookup") || lower.contains("name or service not known") || lower.contains("resolve")
+        || lower.contains("no address") || lower.contains("nodename nor servname")
+}
+
+fn find_io_error(e: &tokio_postgres::Error) -> Option<&std::io::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        source = s.source();
+    }
+    None
+}
+
+fn error_chain(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+fn replace_hosts(pg: tokio_postgres::Config, host: &str) -> tokio_postgres::Config {
+    // tokio-postgres only appends hosts; rebuild the config without the parsed ones.
+    let mut fresh = tokio_postgres::Config::new();
+    if let Some(u) = pg.get_user() {
+        fresh.user(u);
+    }
+    if let Some(p) = pg.get_password() {
+        fresh.password(p);
+    }
+    if let Some(d) = pg.get_dbname() {
+        fresh.dbname(d);
+    }
+    if let Some(a) = pg.get_application_name() {
+        fresh.application_name(a);
+    }
+    if let Some(o) = pg.get_options() {
+        fresh.options(o);
+    }
+    fresh.ssl_mode(pg.get_ssl_mode());
+    for port in pg.get_ports() {
+        fresh.port(*port);
+    }
+    fresh.host(host);
+    fresh
+}
+
+fn describe(pg: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let hosts: Vec<String> = pg
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = pg.get_ports().get(i).or_else(|| pg.get_ports().first()).copied().unwrap_or(5432);
+            match h {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                #[cfg(unix)]
+                Host::Unix(path) => format!("{}:{port}", path.display()),
+            }
+        })
+        .collect();
+    format!(
+        "{}@{}/{}",
+        pg.get_user().unwrap_or("?"),
+        hosts.join(","),
+        pg.get_dbname().or(pg.get_user()).unwrap_or("?")
+    )
+}

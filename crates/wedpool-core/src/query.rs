@@ -1,0 +1,262 @@
+//! Running one statement on a connection: bound parameters, a per-connection prepared
+//! statement cache, decoded rows.
+//!
+//! Parameters travel as node-postgres sends them: text (the server converts it to the
+//! parameter's type) or, for Buffers, binary bytes. The server therefore applies its own input
+//! rules and error messages, exactly as it does for node-postgres.
+
+use bytes::BytesMut;
+use deadpool_postgres::Object;
+use futures_util::{pin_mut, TryStreamExt};
+use tokio_postgres::types::{Format, IsNull, ToSql, Type};
+
+use crate::config::Int8Mode;
+use crate::decode::{decode_row, Value};
+use crate::error::{DatabaseErrorFields, PoolError};
+
+/// PostgreSQL's limit on parameters in one statement.
+pub const MAX_PARAMETERS: usize = 65_535;
+
+/// One bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// SQL NULL.
+    Null,
+    /// Text the server parses as the parameter's type.
+    Text(String),
+    /// Raw bytes (sent in binary format; for bytea).
+    Binary(Vec<u8>),
+}
+
+impl ToSql for Param {
+    fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Text(s) => {
+                out.extend_from_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            Param::Binary(b) => {
+                out.extend_from_slice(b);
+                Ok(IsNull::No)
+            }
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn encode_format(&self, _ty: &Type) -> Format {
+        match self {
+            Param::Binary(_) => Format::Binary,
+            _ => Format::Text,
+        }
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// A result column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Column name.
+    pub name: String,
+    /// OID of the table it comes from, 0 when computed.
+    pub table_id: u32,
+    /// Attribute number in that table, 0 when computed.
+    pub column_id: i16,
+    /// OID of its type.
+    pub data_type_id: u32,
+}
+
+/// What a statement returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResult {
+    /// The command (`SELECT`, `INSERT`, …).
+    pub command: String,
+    /// Rows returned or affected.
+    pub row_count: u64,
+    /// Columns.
+    pub fields: Vec<Field>,
+    /// Rows, one `Vec` of cells each, in column order.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Runs `sql` with `params` on `client`, preparing it once per connection.
+///
+/// Fails with [`PoolError::InvalidParameter`] for a wrong number of parameters,
+/// [`PoolError::Database`] when the server rejects the statement, and
+/// [`PoolError::ConnectionLost`] when the connection breaks.
+pub async fn execute(
+    client: &Object,
+    sql: &str,
+    params: &[Param],
+    int8: Int8Mode,
+    statement_cache_size: usize,
+) -> Result<QueryResult, PoolError> {
+    if params.len() > MAX_PARAMETERS {
+        return Err(PoolError::InvalidParameter {
+            index: MAX_PARAMETERS,
+            message: format!("a statement takes at most {MAX_PARAMETERS} parameters, got {}", params.len()),
+        });
+    }
+    if client.statement_cache.size() >= statement_cache_size.max(1) {
+        client.statement_cache.clear();
+    }
+    let statement = client.prepare_cached(sql).await.map_err(query_error)?;
+    if statement.params().len() != params.len() {
+        return Err(PoolError::InvalidParameter {
+            index: params.len().min(statement.params().len()),
+            message: format!(
+                "the statement expects {} parameter(s) but {} were given",
+                statement.params().len(),
+                params.len()
+            ),
+        });
+    }
+    let fields = statement
+        .columns()
+        .iter()
+        .map(|c| Field {
+            name: c.name().to_string(),
+            table_id: c.table_oid().unwrap_or(0),
+            column_id: c.column_id().unwrap_or(0),
+            data_type_id: c.type_().oid(),
+        })
+        .collect();
+    let stream = client.query_raw(&statement, params.iter()).await.map_err(query_error)?;
+    pin_mut!(stream);
+    let mut rows = Vec::new();
+    while let Some(row) = stream.try_next().await.map_err(query_error)? {
+        rows.push(decode_row(&row, int8));
+    }
+    let command = command_of(sql);
+    let row_count = match stream.rows_affected() {
+        Some(n) => n,
+        None => rows.len() as u64,
+    };
+    Ok(QueryResult { command, row_count, fields, rows })
+}
+
+/// Maps an error raised while a statement runs.
+pub fn query_error(e: tokio_postgres::Error) -> PoolError {
+    if let Some(db) = e.as_db_error() {
+        use tokio_postgres::error::ErrorPosition;
+        let (position, internal_position, internal_query) = match db.position() {
+            Some(ErrorPosition::Original(p)) => (Some(p.to_string()), None, None),
+            Some(ErrorPosition::Internal { position, query }) => (None, Some(position.to_string()), Some(query.clone())),
+            None => (None, None, None),
+        };
+        return PoolError::Database(Box::new(DatabaseErrorFields {
+            message: db.message().to_string(),
+            severity: db.severity().to_string(),
+            code: db.code().code().to_string(),
+            detail: db.detail().map(str::to_string),
+            hint: db.hint().map(str::to_string),
+            position,
+            internal_position,
+            internal_query,
+            r#where: db.where_().map(str::to_string),
+            schema: db.schema().map(str::to_string),
+            table: db.table().map(str::to_string),
+            column: db.column().map(str::to_string),
+            data_type: db.datatype().map(str::to_string),
+            constraint: db.constraint().map(str::to_string),
+            file: db.file().map(str::to_string),
+            line: db.line().map(|l| l.to_string()),
+            routine: db.routine().map(str::to_string),
+        }));
+    }
+    PoolError::ConnectionLost { message: e.to_string() }
+}
+
+/// The command a statement runs, as the server's command tag names it: the first keyword,
+/// or for `WITH …` the statement after the common table expressions.
+pub fn command_of(sql: &str) -> String {
+    let mut words = top_level_words(sql);
+    if words.is_empty() {
+        // `(select 1)`: the statement is inside parentheses.
+        words = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).take(1).collect();
+    }
+    let first = words.first().map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    if first == "WITH" {
+        for w in &words[1..] {
+            let upper = w.to_ascii_uppercase();
+            if matches!(upper.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "VALUES" | "TABLE") {
+                return if upper == "VALUES" || upper == "TABLE" { "SELECT".into() } else { upper };
+            }
+        }
+    }
+    match first.as_str() {
+        "VALUES" | "TABLE" => "SELECT".into(),
+        _ => first,
+    }
+}
+
+/// Words outside parentheses, quotes and comments, in order.
+fn top_level_words(sql: &str) -> Vec<&str> {
+    let bytes = sql.as_bytes();
+    let (mut i, mut depth, mut words) = (0usize, 0usize, Vec::new());
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+        } else if c == b'\'' || c == b'"' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += 1;
+            }
+            i += 1;
+        } else if c == b'(' {
+            depth += 1;
+            i += 1;
+        } else if c == b')' {
+            depth = depth.saturating_sub(1);
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            if depth == 0 {
+                words.push(&sql[start..i]);
+                if words.len() > 64 {
+                    break;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_of;
+
+    #[test]
+    fn command_is_the_first_keyword() {
+        assert_eq!(command_of("select 1"), "SELECT");
+        assert_eq!(command_of("  -- note\n insert into t values (1)"), "INSERT");
+        assert_eq!(command_of("/* x */ UPDATE t SET a = 1"), "UPDATE");
+        assert_eq!(command_of("(select 1)"), "SELECT");
+        assert_eq!(command_of("values (1)"), "SELECT");
+        assert_eq!(command_of("begin"), "BEGIN");
+    }
+
+    #[test]
+    fn command_of_a_cte_is_its_main_statement() {
+        assert_eq!(command_of("with x as (select 1) insert into t select * from x"), "INSERT");
+        assert_eq!(command_of("WITH a AS (DELETE FROM t RETURNING *) SELECT * FROM a"), "SELECT");
+    }
+}
