@@ -1,1 +1,14 @@
-//! placeholder
+//! N-API binding for WedPool. Conversions only: every decision lives in `wedpool-core`.
+//! Native classes carry the `Native` prefix and are wrapped by the TypeScript facade in `ts/`.
+#![deny(clippy::all)]
+
+mod context;
+mod error;
+mod events;
+mod options;
+mod pool;
+mod connection;
+mod values;
+
+pub use connection::NativeConnection;
+pub use pool::{create_pool, NativePool};

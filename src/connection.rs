@@ -1,0 +1,82 @@
+//! `NativeConnection`: a lease held by JavaScript until `release()` (or garbage collection).
+
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::Either;
+use napi_derive::napi;
+use wedpool_core::{Lease, PoolError};
+
+use crate::error::NativeError;
+use crate::values::{params_from_js, JsParam, NativeResult};
+
+/// A borrowed connection. A query in flight keeps it until the query ends, even if
+/// `release()` is called meanwhile.
+#[napi]
+pub struct NativeConnection {
+    lease: Mutex<Option<Arc<Lease>>>,
+    process_id: i32,
+    reserved: bool,
+    priority: i64,
+    waited_micros: f64,
+}
+
+impl NativeConnection {
+    pub(crate) fn new(lease: Lease) -> Self {
+        NativeConnection {
+            process_id: lease.process_id(),
+            reserved: lease.reserved(),
+            priority: lease.priority(),
+            waited_micros: lease.waited().as_micros() as f64,
+            lease: Mutex::new(Some(Arc::new(lease))),
+        }
+    }
+
+    fn current(&self) -> Option<Arc<Lease>> {
+        self.lease.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+#[napi]
+impl NativeConnection {
+    /// Backend process id.
+    #[napi(getter)]
+    pub fn process_id(&self) -> i32 {
+        self.process_id
+    }
+
+    /// Whether this connection occupies an emergency slot.
+    #[napi(getter)]
+    pub fn reserved(&self) -> bool {
+        self.reserved
+    }
+
+    /// The caller's priority.
+    #[napi(getter)]
+    pub fn priority(&self) -> i64 {
+        self.priority
+    }
+
+    /// How long the caller waited, in microseconds.
+    #[napi(getter)]
+    pub fn waited_micros(&self) -> f64 {
+        self.waited_micros
+    }
+
+    /// Runs one statement.
+    #[napi]
+    pub async fn query(&self, sql: String, #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>) -> Either<NativeResult, NativeError> {
+        let Some(lease) = self.current() else {
+            return Either::B(PoolError::ConnectionReleased.into());
+        };
+        match lease.query(&sql, &params_from_js(params)).await {
+            Ok(result) => Either::A(result.into()),
+            Err(e) => Either::B(e.into()),
+        }
+    }
+
+    /// Gives the connection back; `false` when it had already been released.
+    #[napi]
+    pub fn release(&self) -> bool {
+        self.lease.lock().unwrap_or_else(|e| e.into_inner()).take().is_some()
+    }
+}

@@ -1,0 +1,97 @@
+//! Pool options as the facade passes them (already type-checked and flattened by
+//! `ts/options.ts`); semantic validation happens in `wedpool_core::PoolConfig`.
+
+use napi_derive::napi;
+use wedpool_core::config::{ConnectOptions, DateOption};
+use wedpool_core::PoolOptions;
+
+/// A listed wedding date.
+#[napi(object)]
+pub struct NativeDate {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// IANA timezone; absent means every configured timezone.
+    pub timezone: Option<String>,
+}
+
+/// Flattened pool options.
+#[napi(object)]
+pub struct NativePoolOptions {
+    /// Connection string (URL or key=value).
+    pub connection_string: Option<String>,
+    /// Host.
+    pub host: Option<String>,
+    /// Port.
+    pub port: Option<f64>,
+    /// Role.
+    pub user: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// Database.
+    pub database: Option<String>,
+    /// application_name.
+    pub application_name: Option<String>,
+    /// Connect deadline in ms.
+    pub connect_timeout_millis: Option<f64>,
+    /// basePoolSize.min.
+    pub min: Option<f64>,
+    /// basePoolSize.max.
+    pub max: Option<f64>,
+    /// basePoolSize.acquireTimeoutMillis.
+    pub acquire_timeout_millis: Option<f64>,
+    /// basePoolSize.idleTimeoutMillis.
+    pub idle_timeout_millis: Option<f64>,
+    /// weddingDayMultiplier.
+    pub wedding_day_multiplier: Option<f64>,
+    /// emergencyReservedConnections.
+    pub emergency_reserved_connections: Option<f64>,
+    /// weddingCalendar.weekdays.
+    pub weekdays: Option<Vec<String>>,
+    /// weddingCalendar.timezones.
+    pub timezones: Option<Vec<String>>,
+    /// weddingCalendar.dates.
+    pub dates: Option<Vec<NativeDate>>,
+    /// weddingCalendar.leadMinutes.
+    pub lead_minutes: Option<f64>,
+    /// priorityAgingPerSecond.
+    pub priority_aging_per_second: Option<f64>,
+    /// types.int8.
+    pub int8: Option<String>,
+    /// maintenanceIntervalMillis.
+    pub maintenance_interval_millis: Option<f64>,
+    /// statementCacheSize.
+    pub statement_cache_size: Option<f64>,
+}
+
+impl From<NativePoolOptions> for PoolOptions {
+    fn from(o: NativePoolOptions) -> Self {
+        PoolOptions {
+            connect: ConnectOptions {
+                connection_string: o.connection_string,
+                host: o.host,
+                port: o.port,
+                user: o.user,
+                password: o.password,
+                database: o.database,
+                application_name: o.application_name,
+                connect_timeout_millis: o.connect_timeout_millis,
+            },
+            min: o.min,
+            max: o.max,
+            acquire_timeout_millis: o.acquire_timeout_millis,
+            idle_timeout_millis: o.idle_timeout_millis,
+            wedding_day_multiplier: o.wedding_day_multiplier,
+            emergency_reserved_connections: o.emergency_reserved_connections,
+            weekdays: o.weekdays,
+            timezones: o.timezones,
+            dates: o
+                .dates
+                .map(|ds| ds.into_iter().map(|d| DateOption { date: d.date, timezone: d.timezone }).collect()),
+            lead_minutes: o.lead_minutes,
+            priority_aging_per_second: o.priority_aging_per_second,
+            int8: o.int8,
+            maintenance_interval_millis: o.maintenance_interval_millis,
+            statement_cache_size: o.statement_cache_size,
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! `NativePool`: the core pool behind one N-API class.
+
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Either, Either3};
+use napi_derive::napi;
+use wedpool_core::{Acquired, Pool, PoolConfig, PoolStats};
+
+use crate::connection::NativeConnection;
+use crate::context::context_from_flags;
+use crate::error::NativeError;
+use crate::events::{sink, EventCallback};
+use crate::options::NativePoolOptions;
+use crate::values::{params_from_js, JsParam, NativeResult};
+
+/// The emergency reserve in [`NativeStats`].
+#[napi(object)]
+pub struct NativeReservedStats {
+    /// Configured emergency slots.
+    pub size: u32,
+    /// Warm connections ready for a wedding-critical caller.
+    pub idle: u32,
+    /// Emergency slots in use.
+    pub in_use: u32,
+}
+
+/// `pool.stats()`.
+#[napi(object)]
+pub struct NativeStats {
+    /// Open connections.
+    pub size: u32,
+    /// Idle connections.
+    pub idle: u32,
+    /// Connections held by callers.
+    pub in_use: u32,
+    /// Queued callers.
+    pub waiting: u32,
+    /// Connections being opened.
+    pub pending: u32,
+    /// Current minimum.
+    pub min_size: u32,
+    /// Current maximum.
+    pub max_size: u32,
+    /// The emergency reserve.
+    pub reserved: NativeReservedStats,
+    /// Whether today is a wedding day.
+    pub wedding_day: bool,
+    /// Multiplier in force.
+    pub multiplier: f64,
+    /// Why the pool has its size.
+    pub reason: String,
+    /// Connections handed out.
+    pub acquired: f64,
+    /// Timed-out acquires.
+    pub timeouts: f64,
+    /// Connections opened.
+    pub created: f64,
+    /// Connections closed.
+    pub removed: f64,
+    /// Failed connection attempts.
+    pub connect_failures: f64,
+}
+
+impl From<PoolStats> for NativeStats {
+    fn from(s: PoolStats) -> Self {
+        NativeStats {
+            size: s.size as u32,
+            idle: s.idle as u32,
+            in_use: s.in_use as u32,
+            waiting: s.waiting as u32,
+            pending: s.pending as u32,
+            min_size: s.min_size as u32,
+            max_size: s.max_size as u32,
+            reserved: NativeReservedStats {
+                size: s.reserved.size as u32,
+                idle: s.reserved.idle as u32,
+                in_use: s.reserved.in_use as u32,
+            },
+            wedding_day: s.wedding_day,
+            multiplier: s.multiplier,
+            reason: s.reason,
+            acquired: s.acquired as f64,
+            timeouts: s.timeouts as f64,
+            created: s.created as f64,
+            removed: s.removed as f64,
+            connect_failures: s.connect_failures as f64,
+        }
+    }
+}
+
+/// The native pool. Only `ts/pool.ts` uses it.
+#[napi]
+pub struct NativePool {
+    pool: Pool,
+}
+
+/// Validates options and creates a pool, or returns the `INVALID_CONFIG` error.
+#[napi]
+pub fn create_pool(options: NativePoolOptions) -> Either<NativePool, NativeError> {
+    match PoolConfig::from_options(options.into()) {
+        Ok(config) => Either::A(NativePool { pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)) }),
+        Err(e) => Either::B(e.into()),
+    }
+}
+
+fn millis(ms: Option<f64>) -> Option<Duration> {
+    ms.filter(|m| m.is_finite() && *m >= 0.0).map(|m| Duration::from_micros((m * 1000.0) as u64))
+}
+
+#[napi]
+impl NativePool {
+    /// Resolves to `null` once min connections (at least one) are open, or to the connect error.
+    #[napi]
+    pub async fn ready(&self) -> Option<NativeError> {
+        self.pool.ready().await.err().map(Into::into)
+    }
+
+    /// A connection at once when one is idle and nobody waits for it; `null` otherwise.
+    #[napi]
+    pub fn try_acquire(&self, flags: u32) -> Either<Option<NativeConnection>, NativeError> {
+        match self.pool.try_acquire(&context_from_flags(flags)) {
+            Ok(lease) => Either::A(lease.map(NativeConnection::new)),
+            Err(e) => Either::B(e.into()),
+        }
+    }
+
+    /// A connection at once, or a ticket for `wait`/`cancel`, or an error.
+    #[napi]
+    pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<NativeConnection, i64, NativeError> {
+        match self.pool.acquire_or_enqueue(&context_from_flags(flags)) {
+            Ok(Acquired::Ready(lease)) => Either3::A(NativeConnection::new(lease)),
+            Ok(Acquired::Queued(ticket)) => Either3::B(ticket as i64),
+            Err(e) => Either3::C(e.into()),
+        }
+    }
+
+    /// Waits for a queued caller's connection.
+    #[napi]
+    pub async fn wait(&self, ticket: i64, timeout_millis: Option<f64>) -> Either<NativeConnection, NativeError> {
+        match self.pool.wait(ticket as u64, millis(timeout_millis)).await {
+            Ok(lease) => Either::A(NativeConnection::new(lease)),
+            Err(e) => Either::B(e.into()),
+        }
+    }
+
+    /// Removes a queued caller; its `wait` resolves to `ABORT_ERR`.
+    #[napi]
+    pub fn cancel(&self, ticket: i64) -> bool {
+        self.pool.cancel(ticket as u64)
+    }
+
+    /// Acquire, run one statement and release, in one crossing.
+    #[napi]
+    pub async fn query(
+        &self,
+        flags: u32,
+        sql: String,
+        #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
+        timeout_millis: Option<f64>,
+    ) -> Either<NativeResult, NativeError> {
+        let ctx = context_from_flags(flags);
+        match self.pool.query(&ctx, &sql, &params_from_js(params), millis(timeout_millis)).await {
+            Ok(result) => Either::A(result.into()),
+            Err(e) => Either::B(e.into()),
+        }
+    }
+
+    /// Where connections go, without credentials (`user@host:port/database`).
+    #[napi]
+    pub fn target(&self) -> String {
+        self.pool.config().connect.target.clone()
+    }
+
+    /// The pool now.
+    #[napi]
+    pub fn stats(&self) -> NativeStats {
+        self.pool.stats().into()
+    }
+
+    /// The priority a context would get now.
+    #[napi]
+    pub fn priority_of(&self, flags: u32) -> i64 {
+        self.pool.priority_of(&context_from_flags(flags))
+    }
+
+    /// Whether the calendar says now is a wedding day.
+    #[napi]
+    pub fn is_wedding_day(&self) -> bool {
+        self.pool.is_wedding_day()
+    }
+
+    /// Freezes the calendar at `epochMillis`, or returns to the system clock with `null`.
+    #[napi]
+    pub fn set_calendar_time(&self, epoch_millis: Option<f64>) {
+        let time = epoch_millis.and_then(|ms| chrono::DateTime::from_timestamp_millis(ms as i64));
+        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.set_calendar_time(time));
+    }
+
+    /// Runs one maintenance pass now.
+    #[napi]
+    pub fn maintain(&self) {
+        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.maintain());
+    }
+
+    /// Selects which events are delivered (bit mask: connect 1, acquire 2, release 4, remove 8, scale 16).
+    #[napi]
+    pub fn set_event_mask(&self, mask: u32) {
+        self.pool.set_event_mask(mask);
+    }
+
+    /// Sets the event listener.
+    #[napi]
+    pub fn on_event(&self, #[napi(ts_arg_type = "(event: NativeEvent) => void")] callback: EventCallback) {
+        self.pool.set_event_sink(Some(sink(callback)));
+    }
+
+    /// Ends the pool. Idempotent.
+    #[napi]
+    pub fn end(&self) {
+        self.pool.set_event_sink(None);
+        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.end());
+    }
+}

@@ -1,0 +1,134 @@
+/**
+ * Typed errors. Every error WedPool raises is an instance of {@link WedPoolError} with a
+ * stable `code`; server errors are {@link DatabaseError}s whose `code` is the SQLSTATE.
+ * No message ever contains a password.
+ */
+import type { PoolStats } from './types';
+
+/** Base class of every WedPool error. */
+export class WedPoolError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The server rejected a statement. `code` is the SQLSTATE (e.g. `23505`). */
+export class DatabaseError extends WedPoolError {
+  /** `ERROR`, `FATAL`, … */
+  readonly severity?: string;
+  /** Secondary detail. */
+  readonly detail?: string;
+  /** Hint for fixing the problem. */
+  readonly hint?: string;
+  /** 1-based character position in the statement. */
+  readonly position?: string;
+  /** Position inside an internally generated query. */
+  readonly internalPosition?: string;
+  /** The internally generated query. */
+  readonly internalQuery?: string;
+  /** PL/pgSQL context. */
+  readonly where?: string;
+  /** Schema of the object involved. */
+  readonly schema?: string;
+  /** Table involved. */
+  readonly table?: string;
+  /** Column involved. */
+  readonly column?: string;
+  /** Data type involved. */
+  readonly dataType?: string;
+  /** Constraint violated. */
+  readonly constraint?: string;
+  /** Server source file. */
+  readonly file?: string;
+  /** Server source line. */
+  readonly line?: string;
+  /** Server routine. */
+  readonly routine?: string;
+  constructor(message: string, sqlstate: string, fields: Partial<DatabaseError> = {}) {
+    super(message, sqlstate);
+    for (const [key, value] of Object.entries(fields)) {
+      if (value !== undefined && value !== null) (this as Record<string, unknown>)[key] = value;
+    }
+  }
+}
+
+/** No connection became available before the deadline. */
+export class AcquireTimeoutError extends WedPoolError {
+  /** The pool when the deadline passed. */
+  readonly stats: PoolStats;
+  /** How long the caller waited, in ms. */
+  readonly waitedMillis: number;
+  constructor(message: string, stats: PoolStats, waitedMillis: number, cause?: ConnectionError) {
+    super(message, 'POOL_ACQUIRE_TIMEOUT', cause ? { cause } : undefined);
+    this.stats = stats;
+    this.waitedMillis = waitedMillis;
+  }
+}
+
+/** The pool has been ended. */
+export class PoolClosedError extends WedPoolError {
+  constructor(message = 'the pool has been ended') {
+    super(message, 'POOL_CLOSED');
+  }
+}
+
+/** Why a connection attempt failed. */
+export type ConnectErrorKind = 'refused' | 'timeout' | 'auth' | 'dns' | 'tls' | 'too_many_clients' | 'other';
+
+/** A new connection could not be opened. */
+export class ConnectionError extends WedPoolError {
+  /** The classified cause. */
+  readonly kind: ConnectErrorKind;
+  /** The server's SQLSTATE, when the server answered (e.g. `28P01`, `53300`). */
+  readonly sqlstate?: string;
+  constructor(message: string, kind: ConnectErrorKind, sqlstate?: string) {
+    super(message, 'CONNECT_FAILED');
+    this.kind = kind;
+    if (sqlstate) this.sqlstate = sqlstate;
+  }
+}
+
+/** An open connection broke while in use. */
+export class ConnectionLostError extends WedPoolError {
+  constructor(message: string) {
+    super(message, 'CONNECTION_LOST');
+  }
+}
+
+/** The caller aborted (AbortSignal). `name` is `AbortError`, as in the platform. */
+export class AbortError extends WedPoolError {
+  constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
+    super(message, 'ABORT_ERR', options);
+  }
+}
+
+/** An option is invalid; `field` names it as written (`basePoolSize.min`). */
+export class ConfigError extends WedPoolError {
+  /** The invalid option. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`invalid option ${field}: ${message}`, 'INVALID_CONFIG');
+    this.field = field;
+  }
+}
+
+/** A query parameter cannot be sent; nothing was sent. */
+export class InvalidParameterError extends WedPoolError {
+  /** 0-based index of the parameter. */
+  readonly index: number;
+  constructor(index: number, message: string) {
+    super(`parameter $${index + 1} cannot be sent: ${message}`, 'INVALID_PARAMETER');
+    this.index = index;
+  }
+}
+
+/** A connection was used or released after it had been released. */
+export class ConnectionReleasedError extends WedPoolError {
+  constructor(message = 'this connection has already been released to the pool') {
+    super(message, 'CONNECTION_RELEASED');
+  }
+}

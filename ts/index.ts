@@ -1,0 +1,36 @@
+/**
+ * WedPool: a wedding-aware PostgreSQL connection pool for Node.js with its hot path in Rust.
+ *
+ * ```ts
+ * import { WeddingAwareConnectionPool } from 'wedpool';
+ * const pool = new WeddingAwareConnectionPool({ connectionString: process.env.DATABASE_URL });
+ * const { rows } = await pool.query('select $1::int as n', [1]);
+ * ```
+ */
+export { WeddingAwareConnectionPool } from './pool';
+export { PoolConnection } from './connection';
+export {
+  WedPoolError,
+  DatabaseError,
+  AcquireTimeoutError,
+  PoolClosedError,
+  ConnectionError,
+  ConnectionLostError,
+  AbortError,
+  ConfigError,
+  InvalidParameterError,
+  ConnectionReleasedError,
+  type ConnectErrorKind,
+} from './errors';
+export type { WeddingPoolOptions, BasePoolSize, WeddingCalendarOptions, WeddingDate } from './options';
+export type {
+  DatabaseContext,
+  PoolStats,
+  ReservedStats,
+  QueryResult,
+  FieldDef,
+  QueryParam,
+  QueryOptions,
+  AcquireOptions,
+  PoolEvents,
+} from './types';

@@ -1,0 +1,112 @@
+/**
+ * The one importer of the generated binding, and the one place where native error objects
+ * become typed error classes.
+ */
+import type * as Binding from '../native/binding';
+import {
+  AbortError,
+  AcquireTimeoutError,
+  ConfigError,
+  ConnectionError,
+  ConnectionLostError,
+  ConnectionReleasedError,
+  DatabaseError,
+  InvalidParameterError,
+  PoolClosedError,
+  WedPoolError,
+  type ConnectErrorKind,
+} from './errors';
+import type { PoolStats } from './types';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const binding: typeof Binding = require('../native/binding.js');
+
+export type NativePool = Binding.NativePool;
+export type NativeConnection = Binding.NativeConnection;
+export type NativeError = Binding.NativeError;
+export type NativeResult = Binding.NativeResult;
+export type NativeStats = Binding.NativeStats;
+export type NativeEvent = Binding.NativeEvent;
+export type NativePoolOptions = Binding.NativePoolOptions;
+
+export const { createPool, NativeConnection: NativeConnectionClass } = binding;
+
+/** Whether a native return value is an error object. */
+export function isNativeError(value: unknown): value is NativeError {
+  return typeof value === 'object' && value !== null && (value as { wedpoolError?: unknown }).wedpoolError === true;
+}
+
+/** Converts native stats to the public shape. */
+export function toPublicStats(s: NativeStats): PoolStats {
+  return {
+    size: s.size,
+    idle: s.idle,
+    inUse: s.inUse,
+    waiting: s.waiting,
+    pending: s.pending,
+    minSize: s.minSize,
+    maxSize: s.maxSize,
+    reserved: { size: s.reserved.size, idle: s.reserved.idle, inUse: s.reserved.inUse },
+    weddingDay: s.weddingDay,
+    scaling: { multiplier: s.multiplier, reason: s.reason },
+    acquired: s.acquired,
+    timeouts: s.timeouts,
+    created: s.created,
+    removed: s.removed,
+    connectFailures: s.connectFailures,
+  };
+}
+
+/** Turns a native error object into the matching typed error. */
+export function toError(e: NativeError): WedPoolError {
+  switch (e.code) {
+    case 'DATABASE_ERROR':
+      return new DatabaseError(e.message, e.sqlstate ?? 'XX000', {
+        severity: e.severity,
+        detail: e.detail,
+        hint: e.hint,
+        position: e.position,
+        internalPosition: e.internalPosition,
+        internalQuery: e.internalQuery,
+        where: e.where,
+        schema: e.schema,
+        table: e.table,
+        column: e.column,
+        dataType: e.dataType,
+        constraint: e.constraint,
+        file: e.file,
+        line: e.line,
+        routine: e.routine,
+      });
+    case 'POOL_ACQUIRE_TIMEOUT': {
+      const cause =
+        e.causeCode === 'CONNECT_FAILED' && e.causeMessage
+          ? new ConnectionError(e.causeMessage, (e.causeKind ?? 'other') as ConnectErrorKind)
+          : undefined;
+      const stats = e.stats ? toPublicStats(e.stats) : (undefined as unknown as PoolStats);
+      return new AcquireTimeoutError(e.message, stats, e.waitedMillis ?? 0, cause);
+    }
+    case 'POOL_CLOSED':
+      return new PoolClosedError(e.message);
+    case 'CONNECT_FAILED':
+      return new ConnectionError(e.message, (e.kind ?? 'other') as ConnectErrorKind, e.sqlstate ?? undefined);
+    case 'CONNECTION_LOST':
+      return new ConnectionLostError(e.message);
+    case 'ABORT_ERR':
+      return new AbortError(e.message);
+    case 'INVALID_CONFIG':
+      return new ConfigError(e.field ?? 'options', e.message.replace(/^invalid option [^:]+: /, ''));
+    case 'INVALID_PARAMETER':
+      return new InvalidParameterError(e.index ?? 0, e.message.replace(/^parameter \$\d+ cannot be sent: /, ''));
+    case 'CONNECTION_RELEASED':
+      return new ConnectionReleasedError(e.message);
+    default:
+      return new WedPoolError(e.message, e.code);
+  }
+}
+
+/** Returns `value`, or throws the typed error a native error object stands for. */
+export function unwrap<T>(value: T | NativeError): T {
+  if (isNativeError(value)) throw toError(value);
+  return value;
+}

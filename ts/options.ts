@@ -1,0 +1,168 @@
+/**
+ * Pool options: the public shape, type checks that name the offending field, and flattening
+ * for the native side (which validates meaning: min ≤ max, known timezones, …).
+ */
+import { ConfigError } from './errors';
+import type { NativePoolOptions } from './native';
+
+/** Base sizes and timeouts. */
+export interface BasePoolSize {
+  /** Connections kept open (default 0). */
+  min?: number;
+  /** Connections never exceeded on an ordinary day (default 10). */
+  max?: number;
+  /** How long `getConnection` waits before `POOL_ACQUIRE_TIMEOUT` (default 30,000 ms; 0: no waiting). */
+  acquireTimeoutMillis?: number;
+  /** Idle connections above min close after this long (default 30,000 ms; 0: never). */
+  idleTimeoutMillis?: number;
+}
+
+/** A listed wedding date. */
+export interface WeddingDate {
+  /** Local date, `YYYY-MM-DD`. */
+  date: string;
+  /** IANA timezone where it counts (default: every configured timezone). */
+  timezone?: string;
+}
+
+/** Which days are wedding days. */
+export interface WeddingCalendarOptions {
+  /** Weekdays that are wedding days (default `['saturday']`). */
+  weekdays?: string[];
+  /** IANA timezones to evaluate (default: the process's timezone). */
+  timezones?: string[];
+  /** Extra wedding dates. */
+  dates?: WeddingDate[];
+  /** Scaling starts this many minutes before a wedding day (default 60). */
+  leadMinutes?: number;
+}
+
+/** Options of {@link WeddingAwareConnectionPool}. */
+export interface WeddingPoolOptions {
+  /** `postgres://user:password@host:port/database` or libpq `key=value` pairs. */
+  connectionString?: string;
+  /** Host (overrides the connection string). */
+  host?: string;
+  /** Port (overrides the connection string). */
+  port?: number;
+  /** Role (overrides the connection string). */
+  user?: string;
+  /** Password (never printed). */
+  password?: string;
+  /** Database (overrides the connection string). */
+  database?: string;
+  /** `application_name` reported to the server (default `wedpool`). */
+  applicationName?: string;
+  /** Deadline for one whole connection attempt (default 5,000 ms). */
+  connectTimeoutMillis?: number;
+  /** Sizes and timeouts. */
+  basePoolSize?: BasePoolSize;
+  /** min and max are multiplied by this on wedding days (default 2). */
+  weddingDayMultiplier?: number;
+  /** Connections only wedding-critical requests may use on wedding days (default 0). */
+  emergencyReservedConnections?: number;
+  /** Wedding days. */
+  weddingCalendar?: WeddingCalendarOptions;
+  /** Effective priority gained per second of waiting (default 100; 0 turns aging off). */
+  priorityAgingPerSecond?: number;
+  /** How int8 columns come back (default `'string'`, as node-postgres). */
+  types?: { int8?: 'string' | 'bigint' | 'number' };
+  /** How often idle reaping and calendar checks run (default 1,000 ms). */
+  maintenanceIntervalMillis?: number;
+  /** Prepared statements kept per connection (default 256). */
+  statementCacheSize?: number;
+}
+
+function check(field: string, value: unknown, type: 'number' | 'string' | 'boolean'): void {
+  if (value !== undefined && typeof value !== type) {
+    throw new ConfigError(field, `must be a ${type}, got ${value === null ? 'null' : typeof value}`);
+  }
+}
+
+function checkStrings(field: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new ConfigError(field, 'must be an array of strings');
+  }
+  return value as string[];
+}
+
+function checkObject(field: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new ConfigError(field, 'must be an object');
+  }
+}
+
+/** The process's IANA timezone, as Node sees it. */
+export function processTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Type-checks `options` and flattens them for the native pool. Throws {@link ConfigError}. */
+export function toNativeOptions(options: WeddingPoolOptions | undefined): NativePoolOptions {
+  const o = options ?? {};
+  checkObject('options', o);
+  for (const key of ['connectionString', 'host', 'user', 'password', 'database', 'applicationName'] as const) {
+    check(key, o[key], 'string');
+  }
+  for (const key of [
+    'port',
+    'connectTimeoutMillis',
+    'weddingDayMultiplier',
+    'emergencyReservedConnections',
+    'priorityAgingPerSecond',
+    'maintenanceIntervalMillis',
+    'statementCacheSize',
+  ] as const) {
+    check(key, o[key], 'number');
+  }
+  checkObject('basePoolSize', o.basePoolSize);
+  const base = o.basePoolSize ?? {};
+  for (const key of ['min', 'max', 'acquireTimeoutMillis', 'idleTimeoutMillis'] as const) {
+    check(`basePoolSize.${key}`, base[key], 'number');
+  }
+  checkObject('weddingCalendar', o.weddingCalendar);
+  const cal = o.weddingCalendar ?? {};
+  check('weddingCalendar.leadMinutes', cal.leadMinutes, 'number');
+  const weekdays = checkStrings('weddingCalendar.weekdays', cal.weekdays);
+  const timezones = checkStrings('weddingCalendar.timezones', cal.timezones);
+  if (cal.dates !== undefined && !Array.isArray(cal.dates)) {
+    throw new ConfigError('weddingCalendar.dates', 'must be an array of { date, timezone? }');
+  }
+  const dates = cal.dates?.map((d, i) => {
+    if (typeof d !== 'object' || d === null || typeof d.date !== 'string') {
+      throw new ConfigError('weddingCalendar.dates', `entry ${i} must be { date: 'YYYY-MM-DD', timezone? }`);
+    }
+    check('weddingCalendar.dates.timezone', d.timezone, 'string');
+    return { date: d.date, timezone: d.timezone };
+  });
+  checkObject('types', o.types);
+  const int8 = o.types?.int8;
+  if (int8 !== undefined && int8 !== 'string' && int8 !== 'bigint' && int8 !== 'number') {
+    throw new ConfigError('types.int8', `must be 'string', 'bigint' or 'number', got ${JSON.stringify(int8)}`);
+  }
+  return {
+    connectionString: o.connectionString,
+    host: o.host,
+    port: o.port,
+    user: o.user,
+    password: o.password,
+    database: o.database,
+    applicationName: o.applicationName,
+    connectTimeoutMillis: o.connectTimeoutMillis,
+    min: base.min,
+    max: base.max,
+    acquireTimeoutMillis: base.acquireTimeoutMillis,
+    idleTimeoutMillis: base.idleTimeoutMillis,
+    weddingDayMultiplier: o.weddingDayMultiplier,
+    emergencyReservedConnections: o.emergencyReservedConnections,
+    weekdays: weekdays?.map((w) => w.toLowerCase()),
+    timezones: timezones && timezones.length > 0 ? timezones : [processTimezone()],
+    dates,
+    leadMinutes: cal.leadMinutes,
+    priorityAgingPerSecond: o.priorityAgingPerSecond,
+    int8,
+    maintenanceIntervalMillis: o.maintenanceIntervalMillis,
+    statementCacheSize: o.statementCacheSize,
+  };
+}

@@ -1,0 +1,194 @@
+/** The public pool. */
+import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
+
+import { PoolConnection } from './connection';
+import { contextFlags } from './context';
+import { AbortError, ConfigError, WedPoolError } from './errors';
+import { createPool, isNativeError, toError, toPublicStats, unwrap, type NativeEvent, type NativePool } from './native';
+import { toNativeOptions, type WeddingPoolOptions } from './options';
+import { prepareParams } from './params';
+import { shapeResult } from './results';
+import type { AcquireOptions, DatabaseContext, PoolEvents, PoolStats, QueryOptions, QueryParam, QueryResult } from './types';
+
+const EVENT_BITS: Record<keyof PoolEvents, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16 };
+
+function checkTimeout(timeoutMillis: unknown): number | undefined {
+  if (timeoutMillis === undefined) return undefined;
+  if (typeof timeoutMillis !== 'number' || !(timeoutMillis >= 0)) {
+    throw new ConfigError('timeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(timeoutMillis)}`);
+  }
+  return timeoutMillis;
+}
+
+function publicEvent(e: NativeEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(e)) if (key !== 'type' && value !== undefined && value !== null) out[key] = value;
+  return out;
+}
+
+/**
+ * A wedding-aware PostgreSQL connection pool: priority acquisition, an emergency reserve for
+ * wedding-critical work, and wedding-day scaling. Emits `connect`, `acquire`, `release`,
+ * `remove` and `scale`; never `'error'`.
+ */
+export class WeddingAwareConnectionPool extends EventEmitter {
+  readonly #native: NativePool;
+  #ended = false;
+  #listening = false;
+
+  /** Validates options (throws `ConfigError` naming the field) and starts the pool. */
+  constructor(options?: WeddingPoolOptions) {
+    super();
+    const created = createPool(toNativeOptions(options));
+    if (isNativeError(created)) throw toError(created);
+    this.#native = created;
+    this.#native.setEventMask(0);
+    this.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
+    this.on('removeListener', () => this.#updateEventMask());
+  }
+
+  #updateEventMask(_added?: string | symbol): void {
+    if (this.#ended) return;
+    let mask = 0;
+    for (const [name, bit] of Object.entries(EVENT_BITS)) if (this.listenerCount(name) > 0) mask |= bit;
+    if (mask !== 0 && !this.#listening) {
+      this.#listening = true;
+      this.#native.onEvent((event: NativeEvent) => {
+        try {
+          this.emit(event.type, publicEvent(event));
+        } catch (err) {
+          process.emitWarning(`a WedPool '${event.type}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
+        }
+      });
+    }
+    this.#native.setEventMask(mask);
+  }
+
+  /** Resolves once `min` connections (at least one) are open; rejects with the connect error. */
+  async ready(): Promise<void> {
+    const error = await this.#native.ready();
+    if (error) throw toError(error);
+  }
+
+  /**
+   * Borrows a connection for `ctx`. Higher priority callers are served first; wedding-critical
+   * callers may use the emergency reserve on wedding days. Rejects with
+   * `AcquireTimeoutError`, `AbortError`, `PoolClosedError`.
+   */
+  async getConnection(ctx?: DatabaseContext, options?: AcquireOptions): Promise<PoolConnection> {
+    const timeout = checkTimeout(options?.timeoutMillis);
+    const signal = options?.signal;
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    const first = unwrap(this.#native.acquireOrEnqueue(contextFlags(ctx)));
+    if (typeof first !== 'number') return new PoolConnection(first);
+    const ticket = first;
+    const onAbort = () => this.#native.cancel(ticket);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await this.#native.wait(ticket, timeout);
+      if (isNativeError(result)) {
+        if (result.code === 'ABORT_ERR' && signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+        throw toError(result);
+      }
+      if (signal?.aborted) {
+        result.release();
+        throw new AbortError(undefined, { cause: signal.reason });
+      }
+      return new PoolConnection(result);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Acquires a connection, runs one statement and releases it — one call into Rust.
+   * Rejects like {@link getConnection} and {@link PoolConnection.query}.
+   */
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly QueryParam[],
+    ctx?: DatabaseContext,
+    options?: QueryOptions & AcquireOptions,
+  ): Promise<QueryResult<R>> {
+    const wire = prepareParams(params);
+    if (options?.signal) {
+      const conn = await this.getConnection(ctx, options);
+      try {
+        return await conn.query<R>(sql, params, options);
+      } finally {
+        conn.release();
+      }
+    }
+    const timeout = checkTimeout(options?.timeoutMillis);
+    return shapeResult<R>(unwrap(await this.#native.query(contextFlags(ctx), sql, wire, timeout)), options);
+  }
+
+  /**
+   * Runs `fn` inside `BEGIN … COMMIT` on one connection; rolls back and rethrows when `fn`
+   * throws. The connection is always released.
+   */
+  async transaction<T>(ctx: DatabaseContext | undefined, fn: (tx: PoolConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
+    const conn = await this.getConnection(ctx, options);
+    try {
+      await conn.query('BEGIN');
+      let value: T;
+      try {
+        value = await fn(conn);
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      await conn.query('COMMIT');
+      return value;
+    } finally {
+      if (!conn.released) conn.release();
+    }
+  }
+
+  /** The priority `ctx` would get now (100, +1000 active wedding, +500 wedding day, +300 critical). */
+  calculateConnectionPriority(ctx?: DatabaseContext): number {
+    return this.#native.priorityOf(contextFlags(ctx));
+  }
+
+  /** Whether the calendar says now is a wedding day in any configured timezone. */
+  isWeddingDay(): boolean {
+    return this.#native.isWeddingDay();
+  }
+
+  /** The pool now. */
+  stats(): PoolStats {
+    return toPublicStats(this.#native.stats());
+  }
+
+  /**
+   * Freezes the calendar clock (tests, simulations); `null` returns to the system clock. The
+   * scaling target is re-evaluated at once. Timeouts always use real time.
+   */
+  setCalendarTime(time: Date | null): void {
+    if (time !== null && !(time instanceof Date && !Number.isNaN(time.getTime()))) {
+      throw new ConfigError('calendarTime', 'must be a valid Date or null');
+    }
+    this.#native.setCalendarTime(time === null ? null : time.getTime());
+  }
+
+  /** Ends the pool: waiters reject with `PoolClosedError`, connections close. Idempotent. */
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#native.end();
+  }
+
+  /** Whether {@link end} was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    const s = this.stats();
+    return `WeddingAwareConnectionPool { target: ${inspect(this.#native.target())}, size: ${s.size}, idle: ${s.idle}, inUse: ${s.inUse}, waiting: ${s.waiting}, maxSize: ${s.maxSize}, weddingDay: ${s.weddingDay} }`;
+  }
+}
+
+export { WedPoolError };

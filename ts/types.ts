@@ -1,0 +1,127 @@
+/** Public types shared by the facade's modules. */
+
+/** What the application knows about a request; every field is optional. */
+export interface DatabaseContext {
+  /** The request serves a wedding happening now (+1000). */
+  isActiveWedding?: boolean;
+  /** Overrides the calendar: today is (or is not) a wedding day (+500). */
+  isWeddingDay?: boolean;
+  /** A business-critical operation such as a payment (+300). */
+  isCriticalOperation?: boolean;
+  /** May use the emergency reserve on a wedding day. */
+  isWeddingCritical?: boolean;
+  /** The wedding served, for diagnostics. */
+  weddingId?: string;
+  /** A name for the operation, for diagnostics. */
+  operation?: string;
+}
+
+/** The emergency reserve in {@link PoolStats}. */
+export interface ReservedStats {
+  /** Configured emergency slots. */
+  size: number;
+  /** Warm connections ready for a wedding-critical caller. */
+  idle: number;
+  /** Emergency slots in use. */
+  inUse: number;
+}
+
+/** `pool.stats()`. */
+export interface PoolStats {
+  /** Open connections. */
+  size: number;
+  /** Idle connections. */
+  idle: number;
+  /** Connections held by callers. */
+  inUse: number;
+  /** Queued callers. */
+  waiting: number;
+  /** Connections being opened. */
+  pending: number;
+  /** Current minimum (after wedding-day scaling). */
+  minSize: number;
+  /** Current maximum (after wedding-day scaling). */
+  maxSize: number;
+  /** The emergency reserve. */
+  reserved: ReservedStats;
+  /** Whether the calendar says today is a wedding day. */
+  weddingDay: boolean;
+  /** Scaling in force and why. */
+  scaling: { multiplier: number; reason: string };
+  /** Connections handed out since start. */
+  acquired: number;
+  /** Acquires that timed out since start. */
+  timeouts: number;
+  /** Connections opened since start. */
+  created: number;
+  /** Connections closed since start. */
+  removed: number;
+  /** Failed connection attempts since start. */
+  connectFailures: number;
+}
+
+/** A result column. */
+export interface FieldDef {
+  /** Column name. */
+  name: string;
+  /** OID of the source table (0 when computed). */
+  tableID: number;
+  /** Column number in that table (0 when computed). */
+  columnID: number;
+  /** OID of the column's type. */
+  dataTypeID: number;
+}
+
+/** What a statement returned (the shape node-postgres users know). */
+export interface QueryResult<R = Record<string, unknown>> {
+  /** `SELECT`, `INSERT`, `UPDATE`, … */
+  command: string;
+  /** Rows returned, or affected by INSERT/UPDATE/DELETE. */
+  rowCount: number;
+  /** The rows: objects keyed by column name, or arrays with `rowMode: 'array'`. */
+  rows: R[];
+  /** The columns. */
+  fields: FieldDef[];
+}
+
+/** A value that can be bound as a parameter. */
+export type QueryParam =
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Date
+  | Buffer
+  | Uint8Array
+  | QueryParam[]
+  | { [key: string]: unknown };
+
+/** Per-query options. */
+export interface QueryOptions {
+  /** `'array'` returns each row as an array of values in column order. */
+  rowMode?: 'array' | 'object';
+}
+
+/** Options for acquiring a connection. */
+export interface AcquireOptions {
+  /** Abort the wait (the caller is removed from the queue at once). */
+  signal?: AbortSignal;
+  /** Deadline for this acquire, in ms (default: `basePoolSize.acquireTimeoutMillis`). */
+  timeoutMillis?: number;
+}
+
+/** Events the pool emits. None of them is `'error'`: nothing can crash a process. */
+export interface PoolEvents {
+  /** A new connection opened. */
+  connect: { connectionId: number; processId: number };
+  /** A connection was handed out. */
+  acquire: { connectionId: number; processId: number; priority: number; reserved: boolean; waitedMicros: number };
+  /** A connection came back. */
+  release: { connectionId: number; heldMicros: number };
+  /** A connection closed (`idle_timeout`, `scale_down`, `broken`, `pool_ended`). */
+  remove: { connectionId: number; processId: number; reason: string };
+  /** The scaling target changed. */
+  scale: { fromMin: number; fromMax: number; toMin: number; toMax: number; multiplier: number; reason: string };
+}
