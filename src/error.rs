@@ -119,6 +119,7 @@ impl From<PoolError> for NativeError {
                 out.kind = Some(kind.as_str().to_string());
                 out.sqlstate = sqlstate;
             }
+            PoolError::ConnectionLost { sqlstate, .. } => out.sqlstate = sqlstate,
             PoolError::InvalidConfig { field, .. } => out.field = Some(field),
             PoolError::InvalidParameter { index, .. } => out.index = Some(index as u32),
             PoolError::Database(db) => {

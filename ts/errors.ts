@@ -94,8 +94,11 @@ export class ConnectionError extends WedPoolError {
 
 /** An open connection broke while in use. */
 export class ConnectionLostError extends WedPoolError {
-  constructor(message: string) {
+  /** The server's SQLSTATE when the server ended the session (`57P01`, …). */
+  readonly sqlstate?: string;
+  constructor(message: string, sqlstate?: string) {
     super(message, 'CONNECTION_LOST');
+    if (sqlstate) this.sqlstate = sqlstate;
   }
 }
 

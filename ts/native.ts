@@ -91,7 +91,7 @@ export function toError(e: NativeError): WedPoolError {
     case 'CONNECT_FAILED':
       return new ConnectionError(e.message, (e.kind ?? 'other') as ConnectErrorKind, e.sqlstate ?? undefined);
     case 'CONNECTION_LOST':
-      return new ConnectionLostError(e.message);
+      return new ConnectionLostError(e.message, e.sqlstate ?? undefined);
     case 'ABORT_ERR':
       return new AbortError(e.message);
     case 'INVALID_CONFIG':

@@ -149,6 +149,8 @@ pub enum PoolError {
     ConnectionLost {
         /// What happened.
         message: String,
+        /// The server's SQLSTATE when it ended the session itself (`57P01` …).
+        sqlstate: Option<String>,
     },
     /// The caller cancelled.
     Aborted,
@@ -217,7 +219,7 @@ impl fmt::Display for PoolError {
             PoolError::ConnectFailed { kind, message, .. } => {
                 write!(f, "could not connect ({}): {message}", kind.as_str())
             }
-            PoolError::ConnectionLost { message } => write!(f, "connection lost: {message}"),
+            PoolError::ConnectionLost { message, .. } => write!(f, "connection lost: {message}"),
             PoolError::Aborted => write!(f, "the operation was aborted"),
             PoolError::InvalidConfig { field, message } => write!(f, "invalid option {field}: {message}"),
             PoolError::InvalidParameter { index, message } => {

@@ -201,9 +201,12 @@ impl Pool {
     pub async fn wait(&self, ticket: Ticket, timeout: Option<Duration>) -> Result<Lease, PoolError> {
         let timeout = timeout.unwrap_or(self.inner.config.acquire_timeout);
         let started = Instant::now();
-        let receiver = self.inner.lock().receivers.remove(&ticket);
+        let (receiver, closed) = {
+            let mut st = self.inner.lock();
+            (st.receivers.remove(&ticket), st.closed)
+        };
         let Some(mut receiver) = receiver else {
-            return Err(PoolError::Aborted);
+            return Err(if closed { PoolError::PoolClosed } else { PoolError::Aborted });
         };
         match tokio::time::timeout(timeout, &mut receiver).await {
             Ok(Ok(result)) => result,
@@ -310,7 +313,6 @@ impl Pool {
         let (waiters, idle) = {
             let mut st = self.inner.lock();
             st.closed = true;
-            st.receivers.clear();
             let waiters = st.queue.drain();
             let idle: Vec<_> = st.idle.drain(..).collect();
             st.live -= idle.len();

@@ -8,6 +8,7 @@
 use bytes::BytesMut;
 use deadpool_postgres::Object;
 use futures_util::{pin_mut, TryStreamExt};
+use tokio_postgres::error::Severity;
 use tokio_postgres::types::{Format, IsNull, ToSql, Type};
 
 use crate::config::Int8Mode;
@@ -143,6 +144,14 @@ pub async fn execute(
 pub fn query_error(e: tokio_postgres::Error) -> PoolError {
     if let Some(db) = e.as_db_error() {
         use tokio_postgres::error::ErrorPosition;
+        // FATAL and PANIC end the session: the statement's outcome is unknown and the
+        // connection is gone (57P01 admin shutdown, 57P02 crash shutdown, …).
+        if matches!(db.parsed_severity(), Some(Severity::Fatal) | Some(Severity::Panic)) {
+            return PoolError::ConnectionLost {
+                message: db.message().to_string(),
+                sqlstate: Some(db.code().code().to_string()),
+            };
+        }
         let (position, internal_position, internal_query) = match db.position() {
             Some(ErrorPosition::Original(p)) => (Some(p.to_string()), None, None),
             Some(ErrorPosition::Internal { position, query }) => (None, Some(position.to_string()), Some(query.clone())),
@@ -168,7 +177,7 @@ pub fn query_error(e: tokio_postgres::Error) -> PoolError {
             routine: db.routine().map(str::to_string),
         }));
     }
-    PoolError::ConnectionLost { message: e.to_string() }
+    PoolError::ConnectionLost { message: e.to_string(), sqlstate: None }
 }
 
 /// The command a statement runs, as the server's command tag names it: the first keyword,

@@ -1,0 +1,12 @@
+// Starts a throwaway PostgreSQL server when DATABASE_URL is not set (npm test sets it).
+// @ts-expect-error -- plain ESM helper without typings
+import { startThrowawayPostgres } from '../../scripts/lib/postgres.mjs';
+
+export default async function setup(): Promise<() => Promise<void>> {
+  if (process.env.DATABASE_URL) return async () => {};
+  const server = await startThrowawayPostgres();
+  process.env.DATABASE_URL = server.url;
+  return async () => {
+    await server.stop();
+  };
+}
