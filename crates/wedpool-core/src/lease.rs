@@ -1,5 +1,6 @@
 //! A borrowed connection. Dropping it (or calling [`Lease::release`]) gives it back.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,12 +17,14 @@ pub struct Lease {
     priority: i64,
     waited: Duration,
     acquired_at: Instant,
+    /// Set when the connection's state became unknown; it is closed instead of reused.
+    broken: AtomicBool,
     pool: Arc<PoolInner>,
 }
 
 impl Lease {
     pub(crate) fn new(conn: PooledConnection, slot: SlotKind, priority: i64, waited: Duration, pool: Arc<PoolInner>) -> Self {
-        Lease { conn: Some(conn), slot, priority, waited, acquired_at: Instant::now(), pool }
+        Lease { conn: Some(conn), slot, priority, waited, acquired_at: Instant::now(), broken: AtomicBool::new(false), pool }
     }
 
     /// Takes the connection back out without returning it (used when a hand-off fails).
@@ -70,7 +73,21 @@ impl Lease {
     /// `CONNECTION_LOST`.
     pub async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, PoolError> {
         let config = &self.pool.config;
-        execute(&self.conn().object, sql, params, config.int8, config.statement_cache_size).await
+        let result = execute(&self.conn().object, sql, params, config.int8, config.statement_cache_size).await;
+        if let Err(PoolError::ConnectionLost { .. }) = &result {
+            self.mark_broken();
+        }
+        result
+    }
+
+    /// Marks the connection as unusable: it is closed, not reused, when the lease ends.
+    pub fn mark_broken(&self) {
+        self.broken.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the connection was marked unusable.
+    pub fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::Relaxed)
     }
 
     /// Gives the connection back to the pool (the same as dropping the lease).
@@ -80,7 +97,7 @@ impl Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.release(conn, self.slot, self.acquired_at.elapsed());
+            self.pool.release(conn, self.slot, self.acquired_at.elapsed(), self.is_broken());
         }
     }
 }

@@ -476,7 +476,7 @@ impl PoolInner {
     }
 
     /// Takes a connection back from a lease.
-    pub(crate) fn release(self: &Arc<Self>, mut conn: PooledConnection, slot: SlotKind, held: Duration) {
+    pub(crate) fn release(self: &Arc<Self>, mut conn: PooledConnection, slot: SlotKind, held: Duration, broken: bool) {
         let mut events = Vec::new();
         if self.wants(crate::events::EventKind::Release) {
             events.push(PoolEvent::Release { connection_id: conn.id, held_micros: held.as_micros() as u64 });
@@ -486,7 +486,7 @@ impl PoolInner {
         conn.idle_since = Instant::now();
         let reason = if st.closed {
             Some("pool_ended")
-        } else if conn.object.is_closed() {
+        } else if broken || conn.object.is_closed() {
             Some("broken")
         } else if st.live > st.target.max {
             Some("scale_down")
