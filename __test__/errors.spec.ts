@@ -56,11 +56,13 @@ describe('typed errors', () => {
     const pool = makePool({ basePoolSize: { max: 1 } });
     const held = await pool.getConnection();
     const queued = pool.getConnection();
-    await pool.end();
+    const ending = pool.end();
     await expect(queued).rejects.toBeInstanceOf(PoolClosedError);
     await expect(pool.query('select 1')).rejects.toMatchObject({ code: 'POOL_CLOSED' });
     await expect(pool.getConnection()).rejects.toBeInstanceOf(PoolClosedError);
+    expect((await held.query('select 1 as still')).rows).toEqual([{ still: 1 }]);
     held.release();
+    await ending;
     expect(pool.stats().size).toBe(0);
   });
 
@@ -115,11 +117,12 @@ describe('typed errors', () => {
   it('rejects a query whose backend is terminated with CONNECTION_LOST and replaces the connection', async () => {
     const pool = makePool({ basePoolSize: { max: 2 } });
     const conn = await pool.getConnection();
-    const sleeping = conn.query('select pg_sleep(10)');
+    const sleeping = conn.query('select pg_sleep(10)').catch((e) => e);
     await sleep(200);
     await pool.query('select pg_terminate_backend($1)', [conn.processId]);
-    const err = await sleeping.catch((e) => e);
+    const err = await sleeping;
     expect(err).toBeInstanceOf(ConnectionLostError);
+    expect(err.sqlstate).toBe('57P01');
     expect(err.code).toBe('CONNECTION_LOST');
     conn.release();
     const after = await pool.query('select 1 as ok');

@@ -64,6 +64,12 @@ pub struct NativeError {
     pub cause_message: Option<String>,
     /// Kind of the last connect error.
     pub cause_kind: Option<String>,
+    /// The statement deadline that passed (`QUERY_TIMEOUT`), in ms.
+    pub timeout_millis: Option<f64>,
+    /// Callers queued when this one was shed (`POOL_OVERLOADED`).
+    pub waiting: Option<u32>,
+    /// How long the database had been down (`DATABASE_UNAVAILABLE`), in ms.
+    pub down_millis: Option<f64>,
 }
 
 impl NativeError {
@@ -96,6 +102,19 @@ impl NativeError {
             cause_code: None,
             cause_message: None,
             cause_kind: None,
+            timeout_millis: None,
+            waiting: None,
+            down_millis: None,
+        }
+    }
+
+    fn set_cause(&mut self, cause: Option<Box<PoolError>>) {
+        if let Some(cause) = cause {
+            self.cause_code = Some(cause.code().as_str().to_string());
+            self.cause_message = Some(cause.to_string());
+            if let PoolError::ConnectFailed { kind, .. } = *cause {
+                self.cause_kind = Some(kind.as_str().to_string());
+            }
         }
     }
 }
@@ -107,13 +126,13 @@ impl From<PoolError> for NativeError {
             PoolError::AcquireTimeout { waited, stats, last_connect_error } => {
                 out.waited_millis = Some(waited.as_secs_f64() * 1000.0);
                 out.stats = Some((*stats).into());
-                if let Some(cause) = last_connect_error {
-                    out.cause_code = Some(cause.code().as_str().to_string());
-                    out.cause_message = Some(cause.to_string());
-                    if let PoolError::ConnectFailed { kind, .. } = *cause {
-                        out.cause_kind = Some(kind.as_str().to_string());
-                    }
-                }
+                out.set_cause(last_connect_error);
+            }
+            PoolError::QueryTimeout { timeout } => out.timeout_millis = Some(timeout.as_secs_f64() * 1000.0),
+            PoolError::PoolOverloaded { waiting } => out.waiting = Some(waiting as u32),
+            PoolError::DatabaseUnavailable { down_for, last_connect_error } => {
+                out.down_millis = Some(down_for.as_secs_f64() * 1000.0);
+                out.set_cause(last_connect_error);
             }
             PoolError::ConnectFailed { kind, sqlstate, .. } => {
                 out.kind = Some(kind.as_str().to_string());

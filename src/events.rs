@@ -35,6 +35,14 @@ pub struct NativeEvent {
     pub to_max: Option<u32>,
     /// Multiplier in force (`scale`).
     pub multiplier: Option<f64>,
+    /// `healthy`, `degraded` or `down` (`health`).
+    pub state: Option<String>,
+    /// Failed connection attempts in a row (`health`).
+    pub consecutive_failures: Option<u32>,
+    /// The last failure's message (`health`).
+    pub last_error: Option<String>,
+    /// The last failure's code (`health`).
+    pub last_error_code: Option<String>,
 }
 
 impl NativeEvent {
@@ -53,6 +61,10 @@ impl NativeEvent {
             to_min: None,
             to_max: None,
             multiplier: None,
+            state: None,
+            consecutive_failures: None,
+            last_error: None,
+            last_error_code: None,
         }
     }
 }
@@ -92,6 +104,13 @@ impl From<PoolEvent> for NativeEvent {
                 multiplier: Some(multiplier),
                 reason: Some(reason),
                 ..NativeEvent::empty("scale")
+            },
+            PoolEvent::Health { state, consecutive_failures, last_error, last_error_code } => NativeEvent {
+                state: Some(state.to_string()),
+                consecutive_failures: Some(consecutive_failures),
+                last_error,
+                last_error_code: last_error_code.map(str::to_string),
+                ..NativeEvent::empty("health")
             },
         }
     }

@@ -61,6 +61,18 @@ pub struct NativePoolOptions {
     pub maintenance_interval_millis: Option<f64>,
     /// statementCacheSize.
     pub statement_cache_size: Option<f64>,
+    /// keepaliveMillis.
+    pub keepalive_millis: Option<f64>,
+    /// tcpUserTimeoutMillis.
+    pub tcp_user_timeout_millis: Option<f64>,
+    /// maxLifetimeMillis.
+    pub max_lifetime_millis: Option<f64>,
+    /// queryTimeoutMillis.
+    pub query_timeout_millis: Option<f64>,
+    /// maxWaiting.
+    pub max_waiting: Option<f64>,
+    /// unavailableGraceMillis.
+    pub unavailable_grace_millis: Option<f64>,
 }
 
 impl From<NativePoolOptions> for PoolOptions {
@@ -75,6 +87,8 @@ impl From<NativePoolOptions> for PoolOptions {
                 database: o.database,
                 application_name: o.application_name,
                 connect_timeout_millis: o.connect_timeout_millis,
+                keepalive_millis: None,
+                tcp_user_timeout_millis: o.tcp_user_timeout_millis,
             },
             min: o.min,
             max: o.max,
@@ -92,6 +106,11 @@ impl From<NativePoolOptions> for PoolOptions {
             int8: o.int8,
             maintenance_interval_millis: o.maintenance_interval_millis,
             statement_cache_size: o.statement_cache_size,
+            keepalive_millis: o.keepalive_millis,
+            max_lifetime_millis: o.max_lifetime_millis,
+            query_timeout_millis: o.query_timeout_millis,
+            max_waiting: o.max_waiting,
+            unavailable_grace_millis: o.unavailable_grace_millis,
         }
     }
 }

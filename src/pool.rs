@@ -53,6 +53,8 @@ pub struct NativeStats {
     pub acquired: f64,
     /// Timed-out acquires.
     pub timeouts: f64,
+    /// Callers shed (queue full, database down).
+    pub shed: f64,
     /// Connections opened.
     pub created: f64,
     /// Connections closed.
@@ -81,11 +83,25 @@ impl From<PoolStats> for NativeStats {
             reason: s.reason,
             acquired: s.acquired as f64,
             timeouts: s.timeouts as f64,
+            shed: s.shed as f64,
             created: s.created as f64,
             removed: s.removed as f64,
             connect_failures: s.connect_failures as f64,
         }
     }
+}
+
+/// `pool.health()`.
+#[napi(object)]
+pub struct NativeHealth {
+    /// `healthy`, `degraded` or `down`.
+    pub state: String,
+    /// When the state began, in ms since the Unix epoch.
+    pub since_millis: f64,
+    /// Failed connection attempts in a row.
+    pub consecutive_failures: u32,
+    /// The most recent failure.
+    pub last_error: Option<NativeError>,
 }
 
 /// The native pool. Only `ts/pool.ts` uses it.
@@ -157,9 +173,11 @@ impl NativePool {
         sql: String,
         #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
         timeout_millis: Option<f64>,
+        query_timeout_millis: Option<f64>,
     ) -> Either<NativeResult, NativeError> {
         let ctx = context_from_flags(flags);
-        match self.pool.query(&ctx, &sql, &params_from_js(params), millis(timeout_millis)).await {
+        let params = params_from_js(params);
+        match self.pool.query(&ctx, &sql, &params, millis(timeout_millis), millis(query_timeout_millis)).await {
             Ok(result) => Either::A(result.into()),
             Err(e) => Either::B(e.into()),
         }
@@ -175,6 +193,29 @@ impl NativePool {
     #[napi]
     pub fn stats(&self) -> NativeStats {
         self.pool.stats().into()
+    }
+
+    /// The pool's view of the database.
+    #[napi]
+    pub fn health(&self) -> NativeHealth {
+        let report = self.pool.health();
+        NativeHealth {
+            state: report.state.as_str().to_string(),
+            since_millis: report
+                .since
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(0.0),
+            consecutive_failures: report.consecutive_failures,
+            last_error: report.last_error.map(Into::into),
+        }
+    }
+
+    /// Ends the pool, waits up to `timeoutMillis` for connections in use, then stops the rest.
+    /// Resolves to how many connections had to be stopped.
+    #[napi]
+    pub async fn drain(&self, timeout_millis: f64) -> u32 {
+        self.pool.drain(millis(Some(timeout_millis)).unwrap_or_default()).await as u32
     }
 
     /// The priority a context would get now.

@@ -1,7 +1,7 @@
 /** A connection borrowed from the pool. */
 import { inspect } from 'node:util';
 
-import { ConnectionReleasedError } from './errors';
+import { ConfigError, ConnectionReleasedError } from './errors';
 import { unwrap, type NativeConnection } from './native';
 import { prepareParams } from './params';
 import { shapeResult } from './results';
@@ -10,6 +10,7 @@ import type { QueryOptions, QueryParam, QueryResult } from './types';
 /** A connection lent to one caller. Call {@link PoolConnection.release} exactly once. */
 export class PoolConnection {
   readonly #native: NativeConnection;
+  readonly #onRelease: (() => void) | undefined;
   #released = false;
   /** The server's backend process id. */
   readonly processId: number;
@@ -21,8 +22,9 @@ export class PoolConnection {
   readonly waitedMillis: number;
 
   /** @internal Created by the pool only. */
-  constructor(native: NativeConnection) {
+  constructor(native: NativeConnection, onRelease?: () => void) {
     this.#native = native;
+    this.#onRelease = onRelease;
     this.processId = native.processId;
     this.reserved = native.reserved;
     this.priority = native.priority;
@@ -46,7 +48,11 @@ export class PoolConnection {
   ): Promise<QueryResult<R>> {
     if (this.#released) throw new ConnectionReleasedError();
     const wire = prepareParams(params);
-    return shapeResult<R>(unwrap(await this.#native.query(sql, wire)), options);
+    const timeout = options?.queryTimeoutMillis;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+      throw new ConfigError('queryTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(timeout)}`);
+    }
+    return shapeResult<R>(unwrap(await this.#native.query(sql, wire, timeout)), options);
   }
 
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */
@@ -56,6 +62,7 @@ export class PoolConnection {
       throw new ConnectionReleasedError();
     }
     this.#released = true;
+    this.#onRelease?.();
   }
 
   /** @internal */

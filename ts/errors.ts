@@ -135,3 +135,33 @@ export class ConnectionReleasedError extends WedPoolError {
     super(message, 'CONNECTION_RELEASED');
   }
 }
+
+/** A statement ran past its deadline; a cancel request was sent to the server. */
+export class QueryTimeoutError extends WedPoolError {
+  /** The deadline that passed, in ms. */
+  readonly timeoutMillis: number;
+  constructor(message: string, timeoutMillis: number) {
+    super(message, 'QUERY_TIMEOUT');
+    this.timeoutMillis = timeoutMillis;
+  }
+}
+
+/** The wait queue was full (`maxWaiting`) and this caller had the lowest priority. */
+export class PoolOverloadedError extends WedPoolError {
+  /** Callers queued when this one was shed. */
+  readonly waiting: number;
+  constructor(message: string, waiting: number) {
+    super(message, 'POOL_OVERLOADED');
+    this.waiting = waiting;
+  }
+}
+
+/** The database is down; non-critical callers fail fast while wedding-critical ones wait. */
+export class DatabaseUnavailableError extends WedPoolError {
+  /** How long the pool had seen the database as down, in ms. */
+  readonly downMillis: number;
+  constructor(message: string, downMillis: number, cause?: ConnectionError) {
+    super(message, 'DATABASE_UNAVAILABLE', cause ? { cause } : undefined);
+    this.downMillis = downMillis;
+  }
+}

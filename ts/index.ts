@@ -20,6 +20,9 @@ export {
   ConfigError,
   InvalidParameterError,
   ConnectionReleasedError,
+  QueryTimeoutError,
+  PoolOverloadedError,
+  DatabaseUnavailableError,
   type ConnectErrorKind,
 } from './errors';
 export type { WeddingPoolOptions, BasePoolSize, WeddingCalendarOptions, WeddingDate } from './options';
@@ -33,4 +36,6 @@ export type {
   QueryOptions,
   AcquireOptions,
   PoolEvents,
+  HealthReport,
 } from './types';
+export type { EndOptions } from './pool';

@@ -13,6 +13,9 @@ import {
   DatabaseError,
   InvalidParameterError,
   PoolClosedError,
+  PoolOverloadedError,
+  QueryTimeoutError,
+  DatabaseUnavailableError,
   WedPoolError,
   type ConnectErrorKind,
 } from './errors';
@@ -28,6 +31,7 @@ export type NativeResult = Binding.NativeResult;
 export type NativeStats = Binding.NativeStats;
 export type NativeEvent = Binding.NativeEvent;
 export type NativePoolOptions = Binding.NativePoolOptions;
+export type NativeHealth = Binding.NativeHealth;
 
 export const { createPool, NativeConnection: NativeConnectionClass } = binding;
 
@@ -51,10 +55,17 @@ export function toPublicStats(s: NativeStats): PoolStats {
     scaling: { multiplier: s.multiplier, reason: s.reason },
     acquired: s.acquired,
     timeouts: s.timeouts,
+    shed: s.shed,
     created: s.created,
     removed: s.removed,
     connectFailures: s.connectFailures,
   };
+}
+
+function causeOf(e: NativeError): ConnectionError | undefined {
+  return e.causeCode === 'CONNECT_FAILED' && e.causeMessage
+    ? new ConnectionError(e.causeMessage, (e.causeKind ?? 'other') as ConnectErrorKind)
+    : undefined;
 }
 
 /** Turns a native error object into the matching typed error. */
@@ -79,13 +90,15 @@ export function toError(e: NativeError): WedPoolError {
         routine: e.routine,
       });
     case 'POOL_ACQUIRE_TIMEOUT': {
-      const cause =
-        e.causeCode === 'CONNECT_FAILED' && e.causeMessage
-          ? new ConnectionError(e.causeMessage, (e.causeKind ?? 'other') as ConnectErrorKind)
-          : undefined;
       const stats = e.stats ? toPublicStats(e.stats) : (undefined as unknown as PoolStats);
-      return new AcquireTimeoutError(e.message, stats, e.waitedMillis ?? 0, cause);
+      return new AcquireTimeoutError(e.message, stats, e.waitedMillis ?? 0, causeOf(e));
     }
+    case 'QUERY_TIMEOUT':
+      return new QueryTimeoutError(e.message, e.timeoutMillis ?? 0);
+    case 'POOL_OVERLOADED':
+      return new PoolOverloadedError(e.message, e.waiting ?? 0);
+    case 'DATABASE_UNAVAILABLE':
+      return new DatabaseUnavailableError(e.message, e.downMillis ?? 0, causeOf(e));
     case 'POOL_CLOSED':
       return new PoolClosedError(e.message);
     case 'CONNECT_FAILED':

@@ -71,6 +71,20 @@ export interface WeddingPoolOptions {
   maintenanceIntervalMillis?: number;
   /** Prepared statements kept per connection (default 256). */
   statementCacheSize?: number;
+  /** Idle connections unused this long get a probe (an empty statement); also the TCP keepalive idle time (default 30,000 ms). */
+  keepaliveMillis?: number;
+  /** Unacknowledged data for this long kills a socket (`TCP_USER_TIMEOUT`; default 10,000 ms; 0: the OS default). */
+  tcpUserTimeoutMillis?: number;
+  /** Connections are retired when idle after this long, ±10%; paused on wedding days (default 1,800,000 ms; 0: never). */
+  maxLifetimeMillis?: number;
+  /** Default statement deadline; at expiry a cancel request goes to the server (default 0: none). */
+  queryTimeoutMillis?: number;
+  /** Queued callers at most; beyond it the lowest priority is shed with `POOL_OVERLOADED` (default 10,000). */
+  maxWaiting?: number;
+  /** While the database is down, non-critical callers fail with `DATABASE_UNAVAILABLE` after waiting this long (default 500 ms). */
+  unavailableGraceMillis?: number;
+  /** A connection held longer emits one `leak` event with the stack of its acquire (default 0: off). */
+  leakDetectionThresholdMillis?: number;
 }
 
 function check(field: string, value: unknown, type: 'number' | 'string' | 'boolean'): void {
@@ -95,7 +109,9 @@ function checkObject(field: string, value: unknown): void {
 
 /** The process's IANA timezone, as Node sees it. */
 export function processTimezone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // An empty or unknown TZ makes Node report `Etc/Unknown`; Node then uses UTC.
+  return !zone || zone === 'Etc/Unknown' ? 'UTC' : zone;
 }
 
 /** Type-checks `options` and flattens them for the native pool. Throws {@link ConfigError}. */
@@ -113,6 +129,13 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     'priorityAgingPerSecond',
     'maintenanceIntervalMillis',
     'statementCacheSize',
+    'keepaliveMillis',
+    'tcpUserTimeoutMillis',
+    'maxLifetimeMillis',
+    'queryTimeoutMillis',
+    'maxWaiting',
+    'unavailableGraceMillis',
+    'leakDetectionThresholdMillis',
   ] as const) {
     check(key, o[key], 'number');
   }
@@ -164,5 +187,11 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     int8,
     maintenanceIntervalMillis: o.maintenanceIntervalMillis,
     statementCacheSize: o.statementCacheSize,
+    keepaliveMillis: o.keepaliveMillis,
+    tcpUserTimeoutMillis: o.tcpUserTimeoutMillis,
+    maxLifetimeMillis: o.maxLifetimeMillis,
+    queryTimeoutMillis: o.queryTimeoutMillis,
+    maxWaiting: o.maxWaiting,
+    unavailableGraceMillis: o.unavailableGraceMillis,
   };
 }

@@ -38,7 +38,15 @@ function quoteElement(text: string): string {
 function arrayLiteral(values: unknown[], index: number, seen: Set<unknown>): string {
   const parts = values.map((v) => {
     if (v === null || v === undefined) return 'NULL';
-    if (Array.isArray(v)) return arrayLiteral(v, index, seen);
+    if (Array.isArray(v)) {
+      if (seen.has(v)) throw new InvalidParameterError(index, 'the value contains a circular reference');
+      seen.add(v);
+      try {
+        return arrayLiteral(v, index, seen);
+      } finally {
+        seen.delete(v);
+      }
+    }
     if (Buffer.isBuffer(v) || v instanceof Uint8Array) return quoteElement(`\\x${Buffer.from(v).toString('hex')}`);
     const text = serialise(v, index, seen);
     return typeof text === 'string' ? quoteElement(text) : 'NULL';

@@ -5,18 +5,33 @@ import { inspect } from 'node:util';
 import { PoolConnection } from './connection';
 import { contextFlags } from './context';
 import { AbortError, ConfigError, WedPoolError } from './errors';
-import { createPool, isNativeError, toError, toPublicStats, unwrap, type NativeEvent, type NativePool } from './native';
+import {
+  createPool,
+  isNativeError,
+  toError,
+  toPublicStats,
+  unwrap,
+  type NativeConnection,
+  type NativeEvent,
+  type NativePool,
+} from './native';
 import { toNativeOptions, type WeddingPoolOptions } from './options';
 import { prepareParams } from './params';
 import { shapeResult } from './results';
-import type { AcquireOptions, DatabaseContext, PoolEvents, PoolStats, QueryOptions, QueryParam, QueryResult } from './types';
+import type { AcquireOptions, DatabaseContext, HealthReport, PoolEvents, PoolStats, QueryOptions, QueryParam, QueryResult } from './types';
 
-const EVENT_BITS: Record<keyof PoolEvents, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16 };
+const EVENT_BITS: Record<Exclude<keyof PoolEvents, 'leak'>, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16, health: 32 };
 
-function checkTimeout(timeoutMillis: unknown): number | undefined {
+/** Options of {@link WeddingAwareConnectionPool.end}. */
+export interface EndOptions {
+  /** How long in-flight work may run before it is cancelled (default 10,000 ms). */
+  timeoutMillis?: number;
+}
+
+function checkTimeout(timeoutMillis: unknown, field = 'timeoutMillis'): number | undefined {
   if (timeoutMillis === undefined) return undefined;
   if (typeof timeoutMillis !== 'number' || !(timeoutMillis >= 0)) {
-    throw new ConfigError('timeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(timeoutMillis)}`);
+    throw new ConfigError(field, `must be a number of milliseconds of 0 or more, got ${String(timeoutMillis)}`);
   }
   return timeoutMillis;
 }
@@ -34,6 +49,7 @@ function publicEvent(e: NativeEvent): Record<string, unknown> {
  */
 export class WeddingAwareConnectionPool extends EventEmitter {
   readonly #native: NativePool;
+  readonly #leakThresholdMillis: number;
   #ended = false;
   #listening = false;
 
@@ -43,6 +59,7 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     const created = createPool(toNativeOptions(options));
     if (isNativeError(created)) throw toError(created);
     this.#native = created;
+    this.#leakThresholdMillis = options?.leakDetectionThresholdMillis ?? 0;
     this.#native.setEventMask(0);
     this.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
     this.on('removeListener', () => this.#updateEventMask());
@@ -80,8 +97,9 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     const timeout = checkTimeout(options?.timeoutMillis);
     const signal = options?.signal;
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    const acquiredAt = this.#leakThresholdMillis > 0 ? new Error('connection acquired here').stack ?? '' : undefined;
     const first = unwrap(this.#native.acquireOrEnqueue(contextFlags(ctx)));
-    if (typeof first !== 'number') return new PoolConnection(first);
+    if (typeof first !== 'number') return this.#lend(first, ctx, acquiredAt);
     const ticket = first;
     const onAbort = () => this.#native.cancel(ticket);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -95,10 +113,22 @@ export class WeddingAwareConnectionPool extends EventEmitter {
         result.release();
         throw new AbortError(undefined, { cause: signal.reason });
       }
-      return new PoolConnection(result);
+      return this.#lend(result, ctx, acquiredAt);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  #lend(native: NativeConnection, ctx: DatabaseContext | undefined, acquiredAt: string | undefined): PoolConnection {
+    if (acquiredAt === undefined) return new PoolConnection(native);
+    const started = Date.now();
+    const conn: PoolConnection = new PoolConnection(native, () => clearTimeout(timer));
+    const timer = setTimeout(() => {
+      if (conn.released) return;
+      this.emit('leak', { processId: conn.processId, heldMillis: Date.now() - started, stack: acquiredAt, context: ctx });
+    }, this.#leakThresholdMillis);
+    timer.unref();
+    return conn;
   }
 
   /**
@@ -121,7 +151,8 @@ export class WeddingAwareConnectionPool extends EventEmitter {
       }
     }
     const timeout = checkTimeout(options?.timeoutMillis);
-    return shapeResult<R>(unwrap(await this.#native.query(contextFlags(ctx), sql, wire, timeout)), options);
+    const queryTimeout = checkTimeout(options?.queryTimeoutMillis, 'queryTimeoutMillis');
+    return shapeResult<R>(unwrap(await this.#native.query(contextFlags(ctx), sql, wire, timeout, queryTimeout)), options);
   }
 
   /**
@@ -172,11 +203,29 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     this.#native.setCalendarTime(time === null ? null : time.getTime());
   }
 
-  /** Ends the pool: waiters reject with `PoolClosedError`, connections close. Idempotent. */
-  async end(): Promise<void> {
+  /**
+   * Ends the pool: stops admitting, rejects queued callers with `PoolClosedError`, closes idle
+   * connections, lets work in flight finish for up to `timeoutMillis` (default 10,000), then
+   * cancels it and closes the rest. Idempotent; Node can exit afterwards.
+   */
+  async end(options?: EndOptions): Promise<void> {
+    const timeout = checkTimeout(options?.timeoutMillis) ?? 10_000;
     if (this.#ended) return;
     this.#ended = true;
+    await this.#native.drain(timeout);
     this.#native.end();
+  }
+
+  /** The pool's view of the database: `healthy`, `degraded` or `down`, since when, and why. */
+  health(): HealthReport {
+    const h = this.#native.health();
+    const report: HealthReport = {
+      state: h.state as HealthReport['state'],
+      since: new Date(h.sinceMillis),
+      consecutiveFailures: h.consecutiveFailures,
+    };
+    if (h.lastError) report.lastError = toError(h.lastError);
+    return report;
   }
 
   /** Whether {@link end} was called. */

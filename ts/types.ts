@@ -52,6 +52,8 @@ export interface PoolStats {
   acquired: number;
   /** Acquires that timed out since start. */
   timeouts: number;
+  /** Callers shed since start (queue full: `POOL_OVERLOADED`; database down: `DATABASE_UNAVAILABLE`). */
+  shed: number;
   /** Connections opened since start. */
   created: number;
   /** Connections closed since start. */
@@ -102,6 +104,20 @@ export type QueryParam =
 export interface QueryOptions {
   /** `'array'` returns each row as an array of values in column order. */
   rowMode?: 'array' | 'object';
+  /** Statement deadline in ms (default: the pool's `queryTimeoutMillis`; 0: none). */
+  queryTimeoutMillis?: number;
+}
+
+/** `pool.health()`: the pool's view of the database. */
+export interface HealthReport {
+  /** `healthy`: connections open fine; `degraded`: failures but still working or retrying; `down`: unreachable. */
+  state: 'healthy' | 'degraded' | 'down';
+  /** When the state began. */
+  since: Date;
+  /** Failed connection attempts in a row. */
+  consecutiveFailures: number;
+  /** The most recent failure. */
+  lastError?: Error;
 }
 
 /** Options for acquiring a connection. */
@@ -120,8 +136,12 @@ export interface PoolEvents {
   acquire: { connectionId: number; processId: number; priority: number; reserved: boolean; waitedMicros: number };
   /** A connection came back. */
   release: { connectionId: number; heldMicros: number };
-  /** A connection closed (`idle_timeout`, `scale_down`, `broken`, `pool_ended`). */
+  /** A connection closed (`idle_timeout`, `scale_down`, `max_lifetime`, `broken`, `closed_by_server`, `admin_shutdown`, `keepalive_failed`, `rollback_failed`, `pool_ended`). */
   remove: { connectionId: number; processId: number; reason: string };
   /** The scaling target changed. */
   scale: { fromMin: number; fromMax: number; toMin: number; toMax: number; multiplier: number; reason: string };
+  /** The pool's view of the database changed. */
+  health: { state: 'healthy' | 'degraded' | 'down'; consecutiveFailures: number; lastError?: string; lastErrorCode?: string };
+  /** A connection has been held longer than `leakDetectionThresholdMillis` (emitted once per acquire). */
+  leak: { processId: number; heldMillis: number; stack: string; context?: DatabaseContext };
 }

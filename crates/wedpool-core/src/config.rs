@@ -62,6 +62,10 @@ pub struct ConnectOptions {
     pub application_name: Option<String>,
     /// Deadline for a whole connection attempt, in ms (default 5,000).
     pub connect_timeout_millis: Option<f64>,
+    /// Idle time before the kernel starts TCP keepalive probes, in ms (default: `keepaliveMillis`).
+    pub keepalive_millis: Option<f64>,
+    /// `TCP_USER_TIMEOUT`: unacknowledged data for this long kills the socket, in ms (default 10,000).
+    pub tcp_user_timeout_millis: Option<f64>,
 }
 
 impl fmt::Debug for ConnectOptions {
@@ -120,6 +124,17 @@ pub struct PoolOptions {
     pub maintenance_interval_millis: Option<f64>,
     /// `statementCacheSize`: prepared statements kept per connection (default 256).
     pub statement_cache_size: Option<f64>,
+    /// `keepaliveMillis`: idle connections unused this long get a probe (default 30,000).
+    pub keepalive_millis: Option<f64>,
+    /// `maxLifetimeMillis`: connections are retired after this long, ±10% (default 1,800,000; 0: never).
+    pub max_lifetime_millis: Option<f64>,
+    /// `queryTimeoutMillis`: default statement deadline (default 0: none).
+    pub query_timeout_millis: Option<f64>,
+    /// `maxWaiting`: queued callers at most (default 10,000).
+    pub max_waiting: Option<f64>,
+    /// `unavailableGraceMillis`: while the database is down, non-critical callers fail after
+    /// waiting this long (default 500).
+    pub unavailable_grace_millis: Option<f64>,
 }
 
 /// Validated configuration.
@@ -145,6 +160,16 @@ pub struct PoolConfig {
     pub maintenance_interval: Duration,
     /// Prepared statements kept per connection before the cache is cleared.
     pub statement_cache_size: usize,
+    /// Idle time after which a connection is probed.
+    pub keepalive: Duration,
+    /// Age after which an idle connection is retired (paused on wedding days); `None`: never.
+    pub max_lifetime: Option<Duration>,
+    /// Default statement deadline; `None`: none.
+    pub query_timeout: Option<Duration>,
+    /// Queued callers at most.
+    pub max_waiting: usize,
+    /// How long non-critical callers wait while the database is down.
+    pub unavailable_grace: Duration,
 }
 
 impl PoolConfig {
@@ -194,8 +219,22 @@ impl PoolConfig {
             chrono::Duration::minutes(lead_minutes as i64),
         );
         let idle = millis("basePoolSize.idleTimeoutMillis", options.idle_timeout_millis, 30_000)?;
+        let keepalive = millis("keepaliveMillis", options.keepalive_millis, 30_000)?.max(Duration::from_millis(10));
+        let lifetime = millis("maxLifetimeMillis", options.max_lifetime_millis, 30 * 60_000)?;
+        let query_timeout = millis("queryTimeoutMillis", options.query_timeout_millis, 0)?;
+        let max_waiting = count("maxWaiting", options.max_waiting, 10_000)?;
+        if max_waiting == 0 {
+            return Err(PoolError::invalid_config("maxWaiting", "must be at least 1"));
+        }
+        let mut connect = options.connect.clone();
+        connect.keepalive_millis = connect.keepalive_millis.or(Some(keepalive.as_millis() as f64));
         Ok(PoolConfig {
-            connect: ConnectSettings::from_options(&options.connect)?,
+            keepalive,
+            max_lifetime: (!lifetime.is_zero()).then_some(lifetime),
+            query_timeout: (!query_timeout.is_zero()).then_some(query_timeout),
+            max_waiting,
+            unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
+            connect: ConnectSettings::from_options(&connect)?,
             scaling: ScalingPolicy { base_min: min, base_max: max, wedding_day_multiplier: multiplier },
             reserve,
             acquire_timeout: millis("basePoolSize.acquireTimeoutMillis", options.acquire_timeout_millis, 30_000)?,

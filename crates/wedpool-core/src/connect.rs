@@ -8,10 +8,11 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime, Timeouts};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::NoTls;
 
 use crate::config::{millis, redact_connection_string, ConnectOptions};
+use crate::driver::{with_fate, ConnectionFate, FateConnect};
 use crate::error::{ConnectErrorKind, PoolError};
+use std::sync::Arc;
 
 /// Connection settings, validated. `Debug` never shows the password.
 #[derive(Clone)]
@@ -89,7 +90,14 @@ impl ConnectSettings {
         let connect_timeout = millis("connectTimeoutMillis", o.connect_timeout_millis, 5_000)?;
         pg.connect_timeout(connect_timeout);
         pg.keepalives(true);
-        pg.keepalives_idle(Duration::from_secs(30));
+        let keepalive = millis("keepaliveMillis", o.keepalive_millis, 30_000)?;
+        pg.keepalives_idle(keepalive.max(Duration::from_secs(1)));
+        pg.keepalives_interval(Duration::from_secs(5));
+        pg.keepalives_retries(3);
+        let user_timeout = millis("tcpUserTimeoutMillis", o.tcp_user_timeout_millis, 10_000)?;
+        if !user_timeout.is_zero() {
+            pg.tcp_user_timeout(user_timeout);
+        }
         let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
         let target = describe(&pg);
         Ok(ConnectSettings { pg, target, connect_timeout, password })
@@ -98,9 +106,9 @@ impl ConnectSettings {
     /// A deadpool pool of `max_size` objects over these settings. Its own wait queue is never
     /// used: WedPool admits callers itself and only asks deadpool for new objects.
     pub fn object_pool(&self, max_size: usize) -> deadpool_postgres::Pool {
-        let manager = Manager::from_config(
+        let manager = Manager::from_connect(
             self.pg.clone(),
-            NoTls,
+            FateConnect,
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         deadpool_postgres::Pool::builder(manager)
@@ -111,9 +119,16 @@ impl ConnectSettings {
     }
 
     /// Opens one connection and reads its backend process id, all within the connect deadline.
+    /// The connection's driver reports how it ends to the returned [`ConnectionFate`].
     ///
     /// Fails with [`PoolError::ConnectFailed`] carrying the classified cause.
-    pub async fn open(&self, objects: &deadpool_postgres::Pool) -> Result<(Object, i32), PoolError> {
+    pub async fn open(&self, objects: &deadpool_postgres::Pool) -> Result<(Object, i32, Arc<ConnectionFate>), PoolError> {
+        let fate = Arc::new(ConnectionFate::default());
+        let (object, pid) = with_fate(fate.clone(), self.open_object(objects)).await?;
+        Ok((object, pid, fate))
+    }
+
+    async fn open_object(&self, objects: &deadpool_postgres::Pool) -> Result<(Object, i32), PoolError> {
         let timeouts = Timeouts {
             wait: Some(Duration::ZERO),
             create: Some(self.connect_timeout),

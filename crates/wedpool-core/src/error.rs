@@ -29,6 +29,12 @@ pub enum ErrorCode {
     Database,
     /// A connection was used or released after it had been released.
     ConnectionReleased,
+    /// A statement ran past its deadline and was cancelled.
+    QueryTimeout,
+    /// The wait queue was full and this caller had the lowest priority.
+    PoolOverloaded,
+    /// The database is down; non-critical callers fail fast.
+    DatabaseUnavailable,
 }
 
 impl ErrorCode {
@@ -45,6 +51,9 @@ impl ErrorCode {
             ErrorCode::InvalidParameter => "INVALID_PARAMETER",
             ErrorCode::Database => "DATABASE_ERROR",
             ErrorCode::ConnectionReleased => "CONNECTION_RELEASED",
+            ErrorCode::QueryTimeout => "QUERY_TIMEOUT",
+            ErrorCode::PoolOverloaded => "POOL_OVERLOADED",
+            ErrorCode::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
         }
     }
 }
@@ -172,6 +181,23 @@ pub enum PoolError {
     Database(Box<DatabaseErrorFields>),
     /// The connection was already released.
     ConnectionReleased,
+    /// The statement ran past `timeout`; a cancel request was sent to the server.
+    QueryTimeout {
+        /// The deadline that passed.
+        timeout: Duration,
+    },
+    /// The wait queue held `max_waiting` callers and this one had the lowest priority.
+    PoolOverloaded {
+        /// Callers queued when this one was shed.
+        waiting: usize,
+    },
+    /// The database has been down for `down_for`; only wedding-critical callers keep waiting.
+    DatabaseUnavailable {
+        /// How long the pool has seen the database as down.
+        down_for: Duration,
+        /// The most recent connection failure.
+        last_connect_error: Option<Box<PoolError>>,
+    },
 }
 
 impl PoolError {
@@ -187,6 +213,9 @@ impl PoolError {
             PoolError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
             PoolError::Database(_) => ErrorCode::Database,
             PoolError::ConnectionReleased => ErrorCode::ConnectionReleased,
+            PoolError::QueryTimeout { .. } => ErrorCode::QueryTimeout,
+            PoolError::PoolOverloaded { .. } => ErrorCode::PoolOverloaded,
+            PoolError::DatabaseUnavailable { .. } => ErrorCode::DatabaseUnavailable,
         }
     }
 
@@ -228,6 +257,22 @@ impl fmt::Display for PoolError {
             PoolError::Database(fields) => write!(f, "{}", fields.message),
             PoolError::ConnectionReleased => {
                 write!(f, "this connection has already been released to the pool")
+            }
+            PoolError::QueryTimeout { timeout } => write!(
+                f,
+                "the statement ran longer than {} ms and was cancelled",
+                timeout.as_millis()
+            ),
+            PoolError::PoolOverloaded { waiting } => write!(
+                f,
+                "the pool is overloaded ({waiting} callers waiting) and this request had the lowest priority"
+            ),
+            PoolError::DatabaseUnavailable { down_for, last_connect_error } => {
+                write!(f, "the database has been unreachable for {} ms", down_for.as_millis())?;
+                if let Some(cause) = last_connect_error {
+                    write!(f, "; last connect error: {cause}")?;
+                }
+                Ok(())
             }
         }
     }

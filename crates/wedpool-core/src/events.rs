@@ -38,7 +38,8 @@ pub enum PoolEvent {
         connection_id: u64,
         /// The server's backend process id.
         process_id: i32,
-        /// Why: `idle_timeout`, `scale_down`, `closed`, `broken`, `pool_ended`.
+        /// Why: `idle_timeout`, `scale_down`, `max_lifetime`, `broken`, `closed_by_server`,
+        /// `admin_shutdown`, `keepalive_failed`, `rollback_failed`, `pool_ended`.
         reason: &'static str,
     },
     /// The scaling target changed.
@@ -56,6 +57,17 @@ pub enum PoolEvent {
         /// Why (`base`, `wedding day in …`, `lead-in before wedding day in …`).
         reason: String,
     },
+    /// The pool's view of the database changed.
+    Health {
+        /// `healthy`, `degraded` or `down`.
+        state: &'static str,
+        /// Failed connection attempts in a row.
+        consecutive_failures: u32,
+        /// The most recent failure's message.
+        last_error: Option<String>,
+        /// The most recent failure's code.
+        last_error_code: Option<&'static str>,
+    },
 }
 
 /// Bit flags selecting which events are delivered; frequent ones are off until asked for.
@@ -71,6 +83,8 @@ pub enum EventKind {
     Remove = 8,
     /// [`PoolEvent::Scale`].
     Scale = 16,
+    /// [`PoolEvent::Health`].
+    Health = 32,
 }
 
 impl PoolEvent {
@@ -82,6 +96,7 @@ impl PoolEvent {
             PoolEvent::Release { .. } => EventKind::Release,
             PoolEvent::Remove { .. } => EventKind::Remove,
             PoolEvent::Scale { .. } => EventKind::Scale,
+            PoolEvent::Health { .. } => EventKind::Health,
         }
     }
 }
@@ -90,4 +105,17 @@ impl PoolEvent {
 pub type EventSink = Arc<dyn Fn(PoolEvent) + Send + Sync>;
 
 /// Events that are on unless the listener changes the mask: the rare ones.
-pub const DEFAULT_EVENT_MASK: u32 = EventKind::Connect as u32 | EventKind::Remove as u32 | EventKind::Scale as u32;
+pub const DEFAULT_EVENT_MASK: u32 =
+    EventKind::Connect as u32 | EventKind::Remove as u32 | EventKind::Scale as u32 | EventKind::Health as u32;
+
+impl PoolEvent {
+    /// The event for a health change.
+    pub fn health(report: &crate::health::HealthReport) -> PoolEvent {
+        PoolEvent::Health {
+            state: report.state.as_str(),
+            consecutive_failures: report.consecutive_failures,
+            last_error: report.last_error.as_ref().map(|e| e.to_string()),
+            last_error_code: report.last_error.as_ref().map(|e| e.code().as_str()),
+        }
+    }
+}

@@ -1,14 +1,22 @@
 //! A borrowed connection. Dropping it (or calling [`Lease::release`]) gives it back.
+//!
+//! Hygiene on return: a connection whose statement lost the connection or was cancelled
+//! without coming back clean is closed, never reused; one returned inside a transaction is
+//! rolled back (`ROLLBACK`, within the connect timeout) before anyone else gets it, and
+//! closed when the rollback fails.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::PoolError;
-use crate::pool::PoolInner;
-use crate::query::{execute, Param, QueryResult};
+use crate::inner::PoolInner;
+use crate::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::reservation::SlotKind;
 use crate::state::PooledConnection;
+
+/// How long a cancelled statement has to come back before its connection counts as unclean.
+const CANCEL_SETTLE: Duration = Duration::from_millis(250);
 
 /// A connection lent to one caller until it is dropped.
 pub struct Lease {
@@ -17,14 +25,25 @@ pub struct Lease {
     priority: i64,
     waited: Duration,
     acquired_at: Instant,
-    /// Set when the connection's state became unknown; it is closed instead of reused.
+    /// The connection's state is unknown; it is closed instead of reused.
     broken: AtomicBool,
+    /// A transaction is open (BEGIN seen, no COMMIT/ROLLBACK yet).
+    in_transaction: AtomicBool,
     pool: Arc<PoolInner>,
 }
 
 impl Lease {
     pub(crate) fn new(conn: PooledConnection, slot: SlotKind, priority: i64, waited: Duration, pool: Arc<PoolInner>) -> Self {
-        Lease { conn: Some(conn), slot, priority, waited, acquired_at: Instant::now(), broken: AtomicBool::new(false), pool }
+        Lease {
+            conn: Some(conn),
+            slot,
+            priority,
+            waited,
+            acquired_at: Instant::now(),
+            broken: AtomicBool::new(false),
+            in_transaction: AtomicBool::new(false),
+            pool,
+        }
     }
 
     /// Takes the connection back out without returning it (used when a hand-off fails).
@@ -67,17 +86,89 @@ impl Lease {
         self.acquired_at
     }
 
-    /// Runs one statement with bound parameters.
+    /// Runs one statement with bound parameters, within the pool's `queryTimeoutMillis`.
     ///
-    /// Fails with `INVALID_PARAMETER`, a database error carrying the SQLSTATE, or
-    /// `CONNECTION_LOST`.
+    /// Fails as [`Lease::query_with_timeout`] does.
     pub async fn query(&self, sql: &str, params: &[Param]) -> Result<QueryResult, PoolError> {
+        self.query_with_timeout(sql, params, None).await
+    }
+
+    /// Runs one statement with bound parameters within `timeout` (default: the pool's
+    /// `queryTimeoutMillis`; zero: no deadline). At the deadline a cancel request goes to the server; the call
+    /// fails with `QUERY_TIMEOUT`, and the connection is kept only if the statement comes back
+    /// cancelled at once.
+    ///
+    /// Fails with `INVALID_PARAMETER`, a database error carrying the SQLSTATE,
+    /// `CONNECTION_LOST` (the connection is then discarded) or `QUERY_TIMEOUT`.
+    pub async fn query_with_timeout(&self, sql: &str, params: &[Param], timeout: Option<Duration>) -> Result<QueryResult, PoolError> {
         let config = &self.pool.config;
-        let result = execute(&self.conn().object, sql, params, config.int8, config.statement_cache_size).await;
-        if let Err(PoolError::ConnectionLost { .. }) = &result {
+        let conn = self.conn();
+        let run = execute(&conn.object, sql, params, config.int8, config.statement_cache_size);
+        let limit = match timeout {
+            Some(t) if t.is_zero() => None,
+            Some(t) => Some(t),
+            None => config.query_timeout,
+        };
+        let result = match limit {
+            None => run.await,
+            Some(limit) => {
+                let mut run = std::pin::pin!(run);
+                match tokio::time::timeout(limit, run.as_mut()).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        self.cancel_running(run).await;
+                        return Err(PoolError::QueryTimeout { timeout: limit });
+                    }
+                }
+            }
+        };
+        self.track(sql, &result);
+        result.map_err(|e| self.explain_loss(e))
+    }
+
+    /// Sends a cancel request and gives the statement a moment to come back cancelled.
+    async fn cancel_running(&self, run: std::pin::Pin<&mut impl std::future::Future<Output = Result<QueryResult, PoolError>>>) {
+        let conn = self.conn();
+        let deadline = self.pool.config.connect.connect_timeout.min(Duration::from_secs(2));
+        let cancelled = match conn.fate.cancel_token() {
+            Some(token) => matches!(
+                tokio::time::timeout(deadline, token.cancel_query(tokio_postgres::NoTls)).await,
+                Ok(Ok(()))
+            ),
+            None => false,
+        };
+        let clean = cancelled
+            && matches!(
+                tokio::time::timeout(CANCEL_SETTLE, run).await,
+                Ok(Ok(_)) | Ok(Err(PoolError::Database(_)))
+            );
+        if !clean {
             self.mark_broken();
         }
-        result
+        // A cancelled statement inside a transaction leaves it aborted; release rolls back.
+    }
+
+    /// Follows BEGIN/COMMIT/ROLLBACK so a connection returned mid-transaction is cleaned.
+    fn track(&self, sql: &str, result: &Result<QueryResult, PoolError>) {
+        match (transaction_effect(sql), result) {
+            (_, Err(PoolError::ConnectionLost { .. })) => self.mark_broken(),
+            (TransactionEffect::Begins, Ok(_)) => self.in_transaction.store(true, Ordering::Relaxed),
+            (TransactionEffect::Ends, Ok(_)) => self.in_transaction.store(false, Ordering::Relaxed),
+            // A failed COMMIT still ends the transaction; a failed ROLLBACK leaves it unknown.
+            (TransactionEffect::Ends, Err(_)) => self.in_transaction.store(true, Ordering::Relaxed),
+            _ => {}
+        }
+    }
+
+    /// Adds the server's reason (e.g. 57P01 admin shutdown) to a bare "connection closed".
+    fn explain_loss(&self, error: PoolError) -> PoolError {
+        match error {
+            PoolError::ConnectionLost { sqlstate: None, message } => match self.conn().fate.ending() {
+                Some(ending) => PoolError::ConnectionLost { message: ending.message.clone(), sqlstate: ending.sqlstate.clone() },
+                None => PoolError::ConnectionLost { message, sqlstate: None },
+            },
+            other => other,
+        }
     }
 
     /// Marks the connection as unusable: it is closed, not reused, when the lease ends.
@@ -90,14 +181,31 @@ impl Lease {
         self.broken.load(Ordering::Relaxed)
     }
 
+    /// Whether a transaction is open on it, as far as its statements tell.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction.load(Ordering::Relaxed)
+    }
+
     /// Gives the connection back to the pool (the same as dropping the lease).
     pub fn release(self) {}
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.pool.release(conn, self.slot, self.acquired_at.elapsed(), self.is_broken());
+        let Some(conn) = self.conn.take() else { return };
+        let held = self.acquired_at.elapsed();
+        let broken = self.is_broken();
+        if broken || !self.in_transaction() || conn.is_dead() {
+            self.pool.release(conn, self.slot, held, broken);
+            return;
         }
+        // Returned inside a transaction: roll back before anyone else gets it. The slot stays
+        // taken until then, so the pool never counts more connections than it has.
+        let (pool, slot) = (self.pool.clone(), self.slot);
+        let deadline = pool.config.connect.connect_timeout;
+        pool.runtime.clone().spawn(async move {
+            let clean = matches!(tokio::time::timeout(deadline, conn.object.simple_query("ROLLBACK")).await, Ok(Ok(_)));
+            pool.release(conn, slot, held, !clean);
+        });
     }
 }

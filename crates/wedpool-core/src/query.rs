@@ -203,6 +203,31 @@ pub fn command_of(sql: &str) -> String {
     }
 }
 
+/// How a statement changes the session's transaction state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionEffect {
+    /// `BEGIN`, `START TRANSACTION`.
+    Begins,
+    /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `PREPARE TRANSACTION`.
+    Ends,
+    /// Anything else (including `ROLLBACK TO SAVEPOINT`).
+    Neutral,
+}
+
+/// Classifies a statement by its effect on the transaction state.
+pub fn transaction_effect(sql: &str) -> TransactionEffect {
+    let words = top_level_words(sql);
+    let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    match upper(0).as_str() {
+        "BEGIN" => TransactionEffect::Begins,
+        "START" if upper(1) == "TRANSACTION" => TransactionEffect::Begins,
+        "COMMIT" | "END" | "ABORT" if upper(1) != "PREPARED" => TransactionEffect::Ends,
+        "ROLLBACK" if upper(1) != "TO" && upper(1) != "PREPARED" && upper(2) != "TO" => TransactionEffect::Ends,
+        "PREPARE" if upper(1) == "TRANSACTION" => TransactionEffect::Ends,
+        _ => TransactionEffect::Neutral,
+    }
+}
+
 /// Words outside parentheses, quotes and comments, in order.
 fn top_level_words(sql: &str) -> Vec<&str> {
     let bytes = sql.as_bytes();
@@ -261,6 +286,21 @@ mod tests {
         assert_eq!(command_of("(select 1)"), "SELECT");
         assert_eq!(command_of("values (1)"), "SELECT");
         assert_eq!(command_of("begin"), "BEGIN");
+    }
+
+    #[test]
+    fn transaction_statements_are_recognised() {
+        use super::{transaction_effect as t, TransactionEffect::*};
+        assert_eq!(t("BEGIN"), Begins);
+        assert_eq!(t("start transaction isolation level serializable"), Begins);
+        assert_eq!(t("commit"), Ends);
+        assert_eq!(t("ROLLBACK"), Ends);
+        assert_eq!(t("rollback transaction"), Ends);
+        assert_eq!(t("ROLLBACK TO SAVEPOINT a"), Neutral);
+        assert_eq!(t("rollback work to a"), Neutral);
+        assert_eq!(t("COMMIT PREPARED 'x'"), Neutral);
+        assert_eq!(t("prepare transaction 'x'"), Ends);
+        assert_eq!(t("select 'begin'"), Neutral);
     }
 
     #[test]

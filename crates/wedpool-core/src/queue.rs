@@ -150,6 +150,20 @@ impl<T> WaitQueue<T> {
         self.index.contains_key(&ticket)
     }
 
+    /// Removes and returns the waiters for which `remove` is true, best first.
+    pub fn remove_where(&mut self, mut remove: impl FnMut(&T) -> bool) -> Vec<T> {
+        let tickets: Vec<Ticket> = self
+            .normal
+            .iter()
+            .chain(self.reserve_eligible.iter())
+            .filter(|(_, v)| remove(v))
+            .map(|(k, _)| k.ticket)
+            .collect();
+        let mut keys: Vec<(Key, Ticket)> = tickets.iter().filter_map(|t| self.index.get(t).map(|(k, _)| (*k, *t))).collect();
+        keys.sort();
+        keys.into_iter().filter_map(|(_, t)| self.remove(t)).collect()
+    }
+
     /// Removes every waiter, best first.
     pub fn drain(&mut self) -> Vec<T> {
         let mut out = Vec::with_capacity(self.len());
@@ -272,6 +286,18 @@ mod tests {
         let newest_low = q.push(100, true, t0, "new-low");
         q.push(900, false, t0, "high");
         assert_eq!(q.worst().unwrap().ticket, newest_low);
+    }
+
+    #[test]
+    fn remove_where_takes_only_matching_waiters_best_first() {
+        let t0 = Instant::now();
+        let mut q = WaitQueue::new(0.0, t0);
+        q.push(100, false, t0, 1);
+        q.push(900, true, t0, 2);
+        q.push(500, false, t0, 3);
+        q.push(700, false, t0, 4);
+        assert_eq!(q.remove_where(|v| v % 2 == 0), vec![2, 4]);
+        assert_eq!(q.drain(), vec![3, 1]);
     }
 
     #[test]

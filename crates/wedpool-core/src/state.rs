@@ -1,17 +1,23 @@
 //! The pool's bookkeeping, changed only while its lock is held and never across an `.await`.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Object;
 use tokio::sync::oneshot;
 
-use crate::error::PoolError;
+use crate::driver::ConnectionFate;
+use crate::error::{ConnectErrorKind, PoolError};
+use crate::health::HealthMonitor;
 use crate::lease::Lease;
 use crate::queue::{Ticket, WaitQueue};
 use crate::reservation::{Reservations, SlotKind};
 use crate::scaling::ScalingTarget;
 use crate::status::{PoolStats, ReservedStats};
+
+/// Shortest time between two connection attempts started early by a newcomer during backoff.
+pub const EARLY_ATTEMPT_SPACING: Duration = Duration::from_millis(250);
 
 /// An open connection owned by the pool.
 pub struct PooledConnection {
@@ -21,10 +27,21 @@ pub struct PooledConnection {
     pub id: u64,
     /// The server's backend process id.
     pub process_id: i32,
+    /// How its driver task ended, once it has; also its cancel token and abort handle.
+    pub fate: Arc<ConnectionFate>,
     /// When it was opened.
     pub created_at: Instant,
+    /// When it should be retired (max lifetime with jitter); `None`: never.
+    pub expires_at: Option<Instant>,
     /// When it last became idle.
     pub idle_since: Instant,
+}
+
+impl PooledConnection {
+    /// Whether its connection has ended (server closed it, socket error).
+    pub fn is_dead(&self) -> bool {
+        self.object.is_closed() || self.fate.ending().is_some()
+    }
 }
 
 /// A queued caller.
@@ -33,6 +50,8 @@ pub struct Waiter {
     pub sender: oneshot::Sender<Result<Lease, PoolError>>,
     /// Its priority.
     pub priority: i64,
+    /// Whether it is wedding-critical (keeps waiting while the database is down).
+    pub wedding_critical: bool,
     /// When it started waiting.
     pub enqueued_at: Instant,
 }
@@ -49,10 +68,14 @@ pub struct PoolState {
     pub slots: Reservations,
     /// Idle connections; the back is the most recently used (handed out first).
     pub idle: VecDeque<PooledConnection>,
-    /// Open connections, idle or in use.
+    /// Connections held by callers, by id, so `end()` can stop their work at its deadline.
+    pub lent: HashMap<u64, Arc<ConnectionFate>>,
+    /// Open connections: idle, lent or being probed.
     pub live: usize,
     /// Connections being opened.
     pub creating: usize,
+    /// Idle connections taken out for a keepalive probe.
+    pub probing: usize,
     /// Current min, max and reason.
     pub target: ScalingTarget,
     /// Whether today is a wedding day, as last evaluated.
@@ -61,20 +84,24 @@ pub struct PoolState {
     pub acquired: u64,
     /// Acquires that timed out.
     pub timeouts: u64,
+    /// Callers shed because the queue was full or the database was down.
+    pub shed: u64,
     /// Connections opened.
     pub created: u64,
     /// Connections closed.
     pub removed: u64,
     /// Failed connection attempts.
     pub connect_failures: u64,
-    /// Failed attempts since the last success.
-    pub consecutive_connect_failures: u32,
-    /// The most recent connection failure.
-    pub last_connect_error: Option<PoolError>,
+    /// Outage detection.
+    pub health: HealthMonitor,
     /// No new attempt before this instant (backoff after failures).
     pub retry_at: Option<Instant>,
+    /// When the last connection attempt started.
+    pub last_attempt_at: Option<Instant>,
     /// A timer will re-dispatch at `retry_at`.
     pub retry_scheduled: bool,
+    /// The task failing non-critical waiters while the database is down is running.
+    pub sweeper_running: bool,
 }
 
 impl PoolState {
@@ -111,17 +138,37 @@ impl PoolState {
 
     /// How many connection attempts to start now (0 while backing off or closed).
     pub fn creations_needed(&self, now: Instant) -> usize {
-        if self.closed || self.retry_at.is_some_and(|at| now < at) {
+        if self.closed || self.backing_off(now) {
             return 0;
         }
         self.desired_live().saturating_sub(self.live + self.creating)
     }
 
+    /// Whether a failed attempt's backoff is still running.
+    pub fn backing_off(&self, now: Instant) -> bool {
+        self.retry_at.is_some_and(|at| now < at)
+    }
+
     /// Whether attempts are wanted but held back by the backoff.
     pub fn waiting_for_backoff(&self, now: Instant) -> bool {
+        !self.closed && self.backing_off(now) && self.desired_live() > self.live + self.creating
+    }
+
+    /// Whether a newcomer may start one attempt before the backoff ends: nothing is open or
+    /// being opened, the failures were not of a kind retrying cannot fix (authentication,
+    /// server full), and no early attempt started in the last [`EARLY_ATTEMPT_SPACING`]. This
+    /// is what lets the first query after an outage succeed without waiting out the backoff.
+    pub fn may_attempt_early(&self, now: Instant) -> bool {
+        let retry_helps = !matches!(
+            self.health.last_error(),
+            Some(PoolError::ConnectFailed { kind: ConnectErrorKind::Auth | ConnectErrorKind::TooManyClients, .. })
+        );
         !self.closed
-            && self.retry_at.is_some_and(|at| now < at)
-            && self.desired_live() > self.live + self.creating
+            && self.backing_off(now)
+            && self.creating == 0
+            && self.idle.is_empty()
+            && retry_helps
+            && self.last_attempt_at.is_none_or(|at| now.duration_since(at) >= EARLY_ATTEMPT_SPACING)
     }
 
     /// The floor idle reaping keeps: min, plus warm connections for the free emergency slots.
@@ -149,6 +196,7 @@ impl PoolState {
             reason: self.target.reason.clone(),
             acquired: self.acquired,
             timeouts: self.timeouts,
+            shed: self.shed,
             created: self.created,
             removed: self.removed,
             connect_failures: self.connect_failures,
@@ -165,10 +213,17 @@ pub fn backoff(failures: u32, jitter_seed: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
+/// A connection's retirement time: `lifetime` ±10%, spread by `seed`.
+pub fn expiry(created: Instant, lifetime: Option<Duration>, seed: u64) -> Option<Instant> {
+    let lifetime = lifetime?;
+    let spread = (seed % 201) as f64 / 1000.0 - 0.1; // −10% … +10%
+    Some(created + lifetime.mul_f64(1.0 + spread))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::backoff;
-    use std::time::Duration;
+    use super::{backoff, expiry};
+    use std::time::{Duration, Instant};
 
     #[test]
     fn backoff_doubles_from_100ms_to_5s() {
@@ -185,5 +240,16 @@ mod tests {
             let d = backoff(3, seed).as_millis();
             assert!((320..=480).contains(&d), "{d}");
         }
+    }
+
+    #[test]
+    fn lifetime_jitter_stays_within_a_tenth() {
+        let now = Instant::now();
+        let minute = Duration::from_secs(60);
+        for seed in 0..500 {
+            let at = expiry(now, Some(minute), seed).unwrap() - now;
+            assert!(at >= minute.mul_f64(0.9) && at <= minute.mul_f64(1.1), "{at:?}");
+        }
+        assert_eq!(expiry(now, None, 1), None);
     }
 }

@@ -40,6 +40,8 @@ pub struct PoolStats {
     pub acquired: u64,
     /// Acquires that timed out since start.
     pub timeouts: u64,
+    /// Callers shed (queue full, database down) since start.
+    pub shed: u64,
     /// Connections opened since start.
     pub created: u64,
     /// Connections closed since start.

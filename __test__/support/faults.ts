@@ -1,0 +1,265 @@
+// Shared helpers for the fault suite (__test__/faults): pools with the planned options, a stats
+// sampler that proves the pool never grows above max, typed-error assertions, and a
+// "back to baseline" check that compares the pool's own count with the server's.
+import pg from 'pg';
+import { afterEach, expect } from 'vitest';
+
+import { WeddingAwareConnectionPool, WedPoolError, type PoolStats, type WeddingPoolOptions } from '../../dist/index.js';
+
+/** Options the recovery work adds (written against the planned contract). */
+export interface PlannedOptions {
+  keepaliveMillis?: number;
+  maxLifetimeMillis?: number;
+  queryTimeoutMillis?: number;
+  maxWaiting?: number;
+  leakDetectionThresholdMillis?: number;
+}
+
+export type FaultPoolOptions = WeddingPoolOptions & PlannedOptions;
+
+export interface PoolHealth {
+  state: 'healthy' | 'degraded' | 'down';
+  since: Date;
+  consecutiveFailures: number;
+  lastError?: WedPoolError;
+}
+
+/** The pool with the planned API (health(), end({ timeoutMillis }), per-call queryTimeoutMillis). */
+export type FaultPool = WeddingAwareConnectionPool & {
+  health(): PoolHealth;
+  end(options?: { timeoutMillis?: number }): Promise<void>;
+};
+
+/** A Wednesday: no wedding-day scaling, priorities as on an ordinary day. */
+export const WEDNESDAY = new Date('2026-06-10T12:00:00Z');
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Sampler {
+  /** Largest `size` seen. */
+  readonly maxSize: number;
+  /** Samples where size exceeded maxSize (or pending pushed size + pending over max). */
+  readonly violations: PoolStats[];
+  readonly samples: number;
+  /** Takes one sample now (also done every few ms and on every connect event). */
+  sample(): PoolStats | null;
+  stop(): void;
+}
+
+interface Tracked {
+  pool: FaultPool;
+  appName: string;
+  max: number;
+  sampler: Sampler;
+}
+
+const tracked = new Map<WeddingAwareConnectionPool, Tracked>();
+let seq = 0;
+
+afterEach(async () => {
+  const all = [...tracked.values()];
+  tracked.clear();
+  for (const t of all) t.sampler.stop();
+  await Promise.all(all.map((t) => t.pool.end().catch(() => undefined)));
+});
+
+function startSampler(pool: WeddingAwareConnectionPool, intervalMs = 5): Sampler {
+  let maxSize = 0;
+  let samples = 0;
+  const violations: PoolStats[] = [];
+  let stopped = false;
+  const sample = (): PoolStats | null => {
+    if (stopped || pool.ended) return null;
+    let s: PoolStats;
+    try {
+      s = pool.stats();
+    } catch {
+      return null;
+    }
+    samples += 1;
+    maxSize = Math.max(maxSize, s.size);
+    if (s.size > s.maxSize) violations.push(s);
+    return s;
+  };
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  const onConnect = () => sample();
+  pool.on('connect', onConnect);
+  return {
+    get maxSize() {
+      return maxSize;
+    },
+    get violations() {
+      return violations;
+    },
+    get samples() {
+      return samples;
+    },
+    sample,
+    stop() {
+      if (stopped) return;
+      sample();
+      stopped = true;
+      clearInterval(timer);
+      pool.off('connect', onConnect);
+    },
+  };
+}
+
+/**
+ * A pool for a fault scenario: ordinary-day calendar (no wedding-day scaling), a unique
+ * application_name (for server-side counts), a stats sampler, ended after the test.
+ */
+export function faultPool(options: FaultPoolOptions): { pool: FaultPool; appName: string; sampler: Sampler } {
+  seq += 1;
+  const appName = options.applicationName ?? `wedpool-fault-${process.pid}-${seq}`;
+  const pool = new WeddingAwareConnectionPool({
+    weddingDayMultiplier: 1,
+    priorityAgingPerSecond: 0,
+    ...options,
+    applicationName: appName,
+  } as WeddingPoolOptions) as FaultPool;
+  pool.setCalendarTime(WEDNESDAY);
+  const sampler = startSampler(pool);
+  tracked.set(pool, { pool, appName, max: options.basePoolSize?.max ?? 10, sampler });
+  return { pool, appName, sampler };
+}
+
+/** Asserts `err` is a typed WedPool error with `code` (and class `name` when given). */
+export function expectWedPoolError(err: unknown, code?: string | string[], name?: string): asserts err is WedPoolError {
+  expect(err, `expected a WedPoolError, got ${describeError(err)}`).toBeInstanceOf(WedPoolError);
+  if (code !== undefined) {
+    const codes = Array.isArray(code) ? code : [code];
+    expect(codes, `unexpected code for ${describeError(err)}`).toContain((err as WedPoolError).code);
+  }
+  if (name !== undefined) expect((err as Error).name).toBe(name);
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: string; kind?: string; cause?: unknown };
+    return `${e.name}(${e.code ?? ''}${e.kind ? `/${e.kind}` : ''}): ${e.message}${e.cause ? ` [cause: ${describeError(e.cause)}]` : ''}`;
+  }
+  return `non-error ${JSON.stringify(err)}`;
+}
+
+export interface Outcome<T> {
+  ok: boolean;
+  value?: T;
+  error?: unknown;
+  /** ms from `settle` start to settling. */
+  ms: number;
+}
+
+/** Awaits every promise, recording outcome and settle time; never throws. */
+export async function settle<T>(promises: Array<Promise<T>>, started = performance.now()): Promise<Array<Outcome<T>>> {
+  return Promise.all(
+    promises.map((p) =>
+      p.then(
+        (value) => ({ ok: true, value, ms: performance.now() - started }),
+        (error: unknown) => ({ ok: false, error, ms: performance.now() - started }),
+      ),
+    ),
+  );
+}
+
+/** Attaches handlers at once (no unhandled rejection while the test does other things). */
+export function track<T>(p: Promise<T>, started = performance.now()): Promise<Outcome<T>> {
+  return p.then(
+    (value) => ({ ok: true, value, ms: performance.now() - started }),
+    (error: unknown) => ({ ok: false, error, ms: performance.now() - started }),
+  );
+}
+
+/** Every failure is a WedPoolError; returns the counts by code. */
+export function expectOnlyTypedErrors(outcomes: Array<Outcome<unknown>>): Record<string, number> {
+  const byCode: Record<string, number> = {};
+  const untyped: string[] = [];
+  for (const o of outcomes) {
+    if (o.ok) continue;
+    if (o.error instanceof WedPoolError) byCode[o.error.code] = (byCode[o.error.code] ?? 0) + 1;
+    else untyped.push(describeError(o.error));
+  }
+  expect(untyped.slice(0, 5), `${untyped.length} untyped errors reached the caller`).toEqual([]);
+  return byCode;
+}
+
+/** A superuser client (direct to the server, never through a proxy); the caller ends it. */
+export async function adminClient(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: 'wedpool-fault-admin' });
+  c.on('error', () => {});
+  await c.connect();
+  return c;
+}
+
+/** Client backends with this application_name on the server. */
+export async function serverCount(admin: pg.Client, appName: string, extra = ''): Promise<number> {
+  const r = await admin.query(
+    `select count(*)::int as n from pg_stat_activity where application_name = $1 and backend_type = 'client backend' ${extra}`,
+    [appName],
+  );
+  return r.rows[0].n as number;
+}
+
+/** Polls an async check until it returns true or the time is up (then fails with `what`). */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * The scenario's end state: nobody in use or waiting, nothing being opened, size within max at
+ * every sample, and (with `admin`) the server holds exactly the connections the pool counts.
+ */
+export async function expectBaseline(
+  pool: WeddingAwareConnectionPool,
+  opts: { admin?: pg.Client; appName?: string; max?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const t = tracked.get(pool);
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const started = performance.now();
+  let last = pool.stats();
+  while (performance.now() - started < timeoutMs) {
+    last = pool.stats();
+    if (last.inUse === 0 && last.waiting === 0 && last.pending === 0) break;
+    await sleep(10);
+  }
+  expect({ inUse: last.inUse, waiting: last.waiting, pending: last.pending }, 'pool back to baseline').toEqual({
+    inUse: 0,
+    waiting: 0,
+    pending: 0,
+  });
+  expect(last.reserved.inUse).toBe(0);
+  if (t) {
+    t.sampler.sample();
+    expect(t.sampler.violations.slice(0, 3), 'size above maxSize').toEqual([]);
+    expect(t.sampler.maxSize, 'largest size seen').toBeLessThanOrEqual(opts.max ?? t.max);
+  }
+  const appName = opts.appName ?? t?.appName;
+  if (opts.admin && appName) {
+    let server = -1;
+    let size = -1;
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      size = pool.stats().size;
+      server = await serverCount(opts.admin, appName);
+      if (server === size) break;
+      await sleep(25);
+    }
+    expect({ server, pool: size }, 'server-side connections = pool size (nothing leaked)').toEqual({ server: size, pool: size });
+  }
+}
+
+/** `select pg_backend_pid()` on each of `n` connections held at once; released afterwards. */
+export async function backendPids(pool: WeddingAwareConnectionPool, n: number): Promise<number[]> {
+  const conns = await Promise.all(Array.from({ length: n }, () => pool.getConnection({}, { timeoutMillis: 5_000 })));
+  try {
+    return conns.map((c) => c.processId);
+  } finally {
+    for (const c of conns) c.release();
+  }
+}

@@ -1,0 +1,38 @@
+// WedPool driver: the library-specific half of every workload (acquire, release, pool-level
+// query) over the built package (dist/ + native/; `npm run build` makes them).
+// Scenarios: plain (10 connections, calendar frozen on a Wednesday, no reserve),
+// mixed-priority (W5: 10 connections, reserve 2, multiplier 1, frozen on a Saturday in UTC),
+// saturday-burst (W7: base max 50 × 3 on a Saturday, reserve 5).
+import { createRequire } from 'node:module';
+
+import { POOL_SIZE, SATURDAY, W5, W7 } from '../config.mjs';
+
+const require = createRequire(import.meta.url);
+const WEDNESDAY = new Date('2026-06-10T12:00:00Z');
+
+function options(url, scenario) {
+  const common = { connectionString: url, applicationName: 'wedpool-bench', weddingCalendar: { timezones: ['UTC'], weekdays: ['saturday'] } };
+  const size = (max) => ({ min: 0, max, idleTimeoutMillis: 0, acquireTimeoutMillis: 120_000 });
+  switch (scenario) {
+    case 'mixed-priority':
+      return { ...common, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1, emergencyReservedConnections: W5.reserve };
+    case 'saturday-burst':
+      return { ...common, basePoolSize: size(W7.baseMax), weddingDayMultiplier: W7.multiplier, emergencyReservedConnections: W7.reserve };
+    default:
+      return { ...common, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1 };
+  }
+}
+
+export async function createDriver({ url, scenario }) {
+  const { WeddingAwareConnectionPool } = require('../../dist/index.js');
+  const pool = new WeddingAwareConnectionPool(options(url, scenario));
+  pool.setCalendarTime(scenario === 'plain' ? WEDNESDAY : SATURDAY);
+  return {
+    maxSize: pool.stats().maxSize,
+    acquire: (ctx) => pool.getConnection(ctx),
+    release: (conn) => conn.release(),
+    query: (text, params) => pool.query(text, params),
+    describe: () => pool.stats(),
+    end: () => pool.end(),
+  };
+}

@@ -1,0 +1,48 @@
+// The issue's targets, evaluated on the medians of one run. Each gives WedPool's measured
+// value, the reference (a peer's median or a fixed bound), the ratio measured/reference and
+// whether the required ratio is met. Relative targets only compare figures taken side by side.
+
+const ratioTarget = (workload, text, id, refLib, op, need, unit) => ({ workload, text, id, refLib, op, need, unit });
+const boundTarget = (workload, text, id, op, bound, unit) => ({ workload, text, id, op, bound, unit });
+
+export const TARGETS = [
+  ratioTarget('W1', 'W1 acquire+release p50 no slower than pg-pool', 'W1.p50', 'pg', '<=', 1, 'µs'),
+  boundTarget('W1', 'W1 acquire+release p99 ≤ 10 µs', 'W1.p99', '<=', 10, 'µs'),
+  ratioTarget('W4', 'W4 SELECT 1 q/s ≥ 1.5× postgres.js', 'W4.qps', 'postgresjs', '>=', 1.5, 'q/s'),
+  ratioTarget('W4', 'W4 SELECT 1 q/s ≥ 2× pg-pool', 'W4.qps', 'pg', '>=', 2, 'q/s'),
+  ratioTarget('W4', 'W4 SELECT 1 q/s ≥ 60% of pgbench (10 clients, prepared)', 'W4.qps', 'pgbench', '>=', 0.6, 'q/s'),
+  boundTarget('W5', 'W5 critical acquire wait p99 ≤ 2 ms', 'W5.critical.p99', '<=', 2, 'ms'),
+  ratioTarget('W5', "W5 normal acquire wait p99 ≤ 1.2× pg-pool's", 'W5.normal.p99', 'pg', '<=', 1.2, 'ms'),
+  ratioTarget('W6', 'W6 1,000 rows p50 no slower than pg', 'W6.1000.p50', 'pg', '<=', 1, 'µs'),
+  ratioTarget('W6', 'W6 100 rows p50 no slower than postgres.js', 'W6.100.p50', 'postgresjs', '<=', 1, 'µs'),
+  boundTarget('W7', 'W7 normal acquire wait p99 < 50 ms', 'W7.normal.p99', '<', 50, 'ms'),
+  boundTarget('W7', 'W7 active-wedding acquire wait p99 < 50 ms', 'W7.active.p99', '<', 50, 'ms'),
+  boundTarget('W7', 'W7 critical acquire wait p99 < 50 ms', 'W7.critical.p99', '<', 50, 'ms'),
+  ratioTarget('W4', "Node CPU per query (W4, 64 callers) ≤ pg-pool's", 'W4.cpu', 'pg', '<=', 1, 'ms/1k'),
+  ratioTarget('W3', "Node CPU per query (W3, serial) ≤ pg-pool's", 'W3.cpu', 'pg', '<=', 1, 'ms/1k'),
+];
+
+const compare = (op, a, b) => (op === '<=' ? a <= b : op === '<' ? a < b : a >= b);
+
+/** `rows` from aggregate(); returns one result per target whose workload ran. */
+export function evaluateTargets(rows, workloadsRun) {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const get = (lib, id) => byId.get(id)?.values[lib]?.median ?? NaN;
+  return TARGETS.filter((t) => workloadsRun.includes(t.workload)).map((t) => {
+    const measured = get('wedpool', t.id);
+    const reference = t.refLib ? get(t.refLib, t.id) : t.bound;
+    const ratio = measured / reference;
+    const need = t.refLib ? t.need : 1;
+    const known = Number.isFinite(ratio);
+    return {
+      target: t.text,
+      unit: t.unit,
+      measured,
+      reference,
+      referenceName: t.refLib ?? 'bound',
+      required: `${t.op} ${need}×`,
+      ratio,
+      status: !known ? 'n/a' : compare(t.op, ratio, need) ? 'met' : 'missed',
+    };
+  });
+}

@@ -1,0 +1,142 @@
+// `npm run bench [-- --quick] [-- --reps N --only W1,W4 --libs wedpool,pg]`
+// Runs W1–W7 for WedPool, pg-pool and postgres.js (and pgbench as W4's floor when installed)
+// against one PostgreSQL: DATABASE_URL if set, else a throwaway server (scripts/lib/postgres.mjs)
+// stopped at the end. Every (library, workload, repetition) is a fresh process, interleaved
+// A1 B1 C1 A2 B2 C2 …; prints medians (min–max) and the targets, and writes
+// bench/results/latest.md and latest.json.
+import { fork } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import pg from 'pg';
+
+import { withDatabase } from '../scripts/lib/postgres.mjs';
+import { LABELS, LIBRARIES, MODES, W7, WORKLOADS } from './config.mjs';
+import { aggregate } from './lib/aggregate.mjs';
+import { describeMachine } from './lib/machine.mjs';
+import { findPgbench, pgbenchCommand, runPgbench } from './lib/pgbench.mjs';
+import { fmt, machineTable, resultsTable, targetsTable, writeResults } from './lib/report.mjs';
+import { createGuests, dropGuests } from './lib/schema.mjs';
+import { evaluateTargets } from './lib/targets.mjs';
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, reps: { type: 'string' }, only: { type: 'string' }, libs: { type: 'string' } },
+});
+const modeName = args.quick ? 'quick' : 'full';
+const mode = MODES[modeName];
+const reps = args.reps ? Number(args.reps) : mode.reps;
+const workloads = args.only ? args.only.split(',').map((w) => w.trim().toUpperCase()) : Object.keys(WORKLOADS);
+const libraries = args.libs ? args.libs.split(',') : LIBRARIES;
+const log = (line) => process.stderr.write(`${line}\n`);
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const hasAddon = existsSync(`${root}native`) && readdirSync(`${root}native`).some((f) => f.endsWith('.node'));
+if (libraries.includes('wedpool') && !(existsSync(`${root}dist/index.js`) && hasAddon)) {
+  log('WedPool is not built (dist/index.js and native/*.node are needed): run `npm run build` first.');
+  process.exit(1);
+}
+
+/** Forks bench/child.mjs for one (library, workload, repetition); resolves to its message. */
+function runChild(library, workload, url) {
+  const childArgs = ['--driver', library, '--workload', workload, '--url', url, ...(args.quick ? ['--quick'] : [])];
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(new URL('./child.mjs', import.meta.url)), childArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let message = null;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('message', (m) => (message = m));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(message ?? { error: `process exited (${signal ?? code}) without a result` });
+    });
+  });
+}
+
+function headline(figures = []) {
+  const pick = (id) => figures.find((f) => f.id === id);
+  const f = pick('W1.p50') ?? pick('W2.1024.p99') ?? pick('W3.p50') ?? pick('W4.qps') ?? pick('W5.critical.p99') ?? pick('W6.1000.p50') ?? pick('W7.all.p99');
+  return f ? `${f.label} ${fmt(f.value, f.unit)} ${f.unit}` : '';
+}
+
+async function probeServer(url, kind) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select current_setting($1) as version, current_setting($2)::int as max_connections', ['server_version', 'max_connections']);
+    await createGuests(client);
+    return { version: `PostgreSQL ${rows[0].version}`, maxConnections: rows[0].max_connections, kind };
+  } finally {
+    await client.end();
+  }
+}
+
+async function cleanUp(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await dropGuests(client).finally(() => client.end());
+}
+
+await withDatabase(async (url, server) => {
+  const started = Date.now();
+  const serverInfo = await probeServer(url, server ? `throwaway ${server.kind} server` : 'DATABASE_URL');
+  const pgbench = workloads.includes('W4') ? findPgbench() : null;
+  const notes = [];
+  if (workloads.includes('W4') && !pgbench) notes.push('pgbench is not installed (Debian: postgresql-client / postgresql-contrib): the W4 floor and its target were skipped.');
+  if (workloads.includes('W7') && serverInfo.maxConnections < W7.baseMax * W7.multiplier + 10) {
+    notes.push(`max_connections is ${serverInfo.maxConnections}: W7 needs ${W7.baseMax * W7.multiplier} for WedPool's scaled pool.`);
+  }
+  const machine = describeMachine(serverInfo, pgbench);
+  log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench ? '' : ' (pgbench: not installed, skipped)'}`);
+
+  const runs = [];
+  try {
+    for (const workload of workloads) {
+      for (let rep = 1; rep <= reps; rep++) {
+        for (const library of libraries) {
+          const message = await runChild(library, workload, url);
+          runs.push({ workload, library, rep, ...message });
+          log(`  ${workload} rep ${rep}/${reps} ${LABELS[library].padEnd(11)} ${message.error ? `ERROR ${message.error.split('\n')[0]}` : headline(message.figures)}`);
+        }
+        if (workload === 'W4' && pgbench) {
+          const figures = await runPgbench(pgbench, url, mode.w4Pgbench).catch((err) => ({ error: String(err.message) }));
+          runs.push({ workload, library: 'pgbench', rep, ...(Array.isArray(figures) ? { figures } : figures) });
+          log(`  ${workload} rep ${rep}/${reps} ${'pgbench'.padEnd(11)} ${Array.isArray(figures) ? headline(figures) : `ERROR ${figures.error}`}`);
+        }
+      }
+    }
+  } finally {
+    if (!server) await cleanUp(url).catch(() => {});
+  }
+
+  const rows = aggregate(runs);
+  const targets = evaluateTargets(rows, workloads);
+  const failures = runs.filter((r) => r.error).map(({ workload, library, rep, error }) => ({ workload, library, rep, error }));
+  notes.push(
+    'Latencies are per operation, timed in the caller with process.hrtime.bigint(); acquire wait is from the acquire call to holding the connection.',
+    'Holds in W2/W5/W7 are timers (1, 2, 5 ms) while the connection is held. W5: 12 normal closed-loop callers (120% of 10) + 8 critical callers with 20 ms think time. W7: 300 closed-loop callers, 80% normal / 15% active wedding / 5% critical.',
+    'WedPool: W5 has emergencyReservedConnections 2, multiplier 1, calendar frozen on Saturday 2026-06-13 (UTC); W7 base max 50 × 3 with a reserve of 5 on the same Saturday; other workloads freeze the calendar on a Wednesday. Peers ignore caller classes.',
+    'Every process first opens all connections its pool may hold and runs a short warm-up of the workload; only the phase after that is measured.',
+    `Node CPU is the whole process (all threads, so WedPool's tokio workers count), from process.cpuUsage(). pgbench: \`${pgbenchCommand(mode.w4Pgbench)}\`.`,
+    'Single runs on a 2-core machine vary; compare only figures taken side by side in one run.',
+  );
+  const report = {
+    generatedAt: new Date().toISOString(),
+    mode: modeName,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    reps,
+    workloads,
+    libraries,
+    machine,
+    settings: mode,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    targets,
+    rows,
+    failures,
+    notes,
+    runs,
+  };
+  const dir = writeResults(report);
+  console.log(`\n${machineTable(machine)}\n\nResults (median of ${reps}, min–max in brackets)\n\n${resultsTable(rows, failures)}\n\nTargets\n\n${targetsTable(targets)}\n`);
+  for (const n of notes.slice(0, notes.length - 6)) console.log(`note: ${n}`);
+  console.log(`wrote ${dir}latest.md and latest.json (${report.durationSeconds} s)`);
+});

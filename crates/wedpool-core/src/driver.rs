@@ -1,0 +1,170 @@
+//! Driving connections: WedPool's own deadpool [`Connect`] spawns each tokio-postgres
+//! connection task and records how it ended (the server's FATAL error such as 57P01, or a socket
+//! error) in a [`ConnectionFate`]. The pool watches fates to evict dead idle connections at
+//! once and to tell callers why a connection was lost; the fate's abort handle and cancel
+//! token let `end()` stop work still running at its deadline.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use deadpool_postgres::Connect;
+use futures_util::future::BoxFuture;
+use tokio::task::{AbortHandle, JoinHandle};
+use tokio_postgres::{CancelToken, Client, Config, Error, NoTls};
+
+tokio::task_local! {
+    /// The fate of the connection being opened by the current task.
+    static OPENING: Arc<ConnectionFate>;
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    /// What happened, without credentials.
+    pub message: String,
+    /// The server's SQLSTATE when it ended the session itself.
+    pub sqlstate: Option<String>,
+}
+
+impl Ending {
+    /// Whether the server is shutting down or restarting (57P01, 57P02, 57P03): every other
+    /// connection to it is about to die too.
+    pub fn is_admin_shutdown(&self) -> bool {
+        matches!(self.sqlstate.as_deref(), Some("57P01" | "57P02" | "57P03"))
+    }
+}
+
+type Watcher = Box<dyn Fn(&Ending) + Send + Sync>;
+
+/// What is known about one connection's life, shared by its driver task and the pool.
+#[derive(Default)]
+pub struct ConnectionFate {
+    ending: OnceLock<Ending>,
+    watcher: Mutex<Option<Watcher>>,
+    abort: OnceLock<AbortHandle>,
+    cancel: OnceLock<CancelToken>,
+}
+
+impl ConnectionFate {
+    /// How the connection ended, if it has.
+    pub fn ending(&self) -> Option<&Ending> {
+        self.ending.get()
+    }
+
+    /// Calls `watcher` when the connection ends (at once if it already has).
+    pub fn watch(&self, watcher: impl Fn(&Ending) + Send + Sync + 'static) {
+        let mut slot = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ending) = self.ending.get() {
+            drop(slot);
+            watcher(ending);
+            return;
+        }
+        *slot = Some(Box::new(watcher));
+    }
+
+    /// A token to cancel the statement running on this connection.
+    pub fn cancel_token(&self) -> Option<CancelToken> {
+        self.cancel.get().cloned()
+    }
+
+    /// Stops the connection's driver task: every pending and later request fails at once.
+    pub fn abort(&self) {
+        if let Some(handle) = self.abort.get() {
+            handle.abort();
+        }
+    }
+
+    fn finish(&self, ending: Ending) {
+        let _ = self.ending.set(ending);
+        let watcher = self.watcher.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let (Some(watcher), Some(ending)) = (watcher, self.ending.get()) {
+            watcher(ending);
+        }
+    }
+}
+
+/// Runs `open` (which asks deadpool for a new object) so that the connection it creates
+/// reports to `fate`.
+pub async fn with_fate<T>(fate: Arc<ConnectionFate>, open: impl std::future::Future<Output = T>) -> T {
+    OPENING.scope(fate, open).await
+}
+
+/// deadpool's connect hook: connects without TLS and drives the connection in a task that
+/// records how it ended.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FateConnect;
+
+impl Connect for FateConnect {
+    fn connect(&self, config: &Config) -> BoxFuture<'_, Result<(Client, JoinHandle<()>), Error>> {
+        let fate = OPENING.try_with(Arc::clone).ok();
+        let config = config.clone();
+        Box::pin(async move {
+            let (client, connection) = config.connect(NoTls).await?;
+            let task_fate = fate.clone();
+            let task = tokio::spawn(async move {
+                let mut connection = std::pin::pin!(connection);
+                let result = connection.as_mut().await;
+                // Record the ending before the connection is dropped, so a caller whose
+                // request fails with "connection closed" can already read why.
+                if let Some(fate) = task_fate {
+                    fate.finish(ending_of(result));
+                }
+            });
+            if let Some(fate) = fate {
+                let _ = fate.abort.set(task.abort_handle());
+                let _ = fate.cancel.set(client.cancel_token());
+            }
+            Ok((client, task))
+        })
+    }
+}
+
+fn ending_of(result: Result<(), Error>) -> Ending {
+    match result {
+        Ok(()) => Ending { message: "the server closed the connection".into(), sqlstate: None },
+        Err(e) => match e.as_db_error() {
+            Some(db) => Ending { message: db.message().to_string(), sqlstate: Some(db.code().code().to_string()) },
+            None => Ending { message: e.to_string(), sqlstate: None },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn watcher_set_after_the_ending_is_called_at_once() {
+        let fate = ConnectionFate::default();
+        fate.finish(Ending { message: "bye".into(), sqlstate: Some("57P01".into()) });
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        fate.watch(move |e| {
+            assert!(e.is_admin_shutdown());
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn watcher_is_called_once_when_the_connection_ends() {
+        let fate = ConnectionFate::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        fate.watch(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+        fate.finish(Ending { message: "reset".into(), sqlstate: None });
+        fate.finish(Ending { message: "again".into(), sqlstate: None });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(fate.ending().unwrap().message, "reset");
+    }
+
+    #[test]
+    fn only_shutdown_codes_count_as_admin_shutdown() {
+        let e = |s: Option<&str>| Ending { message: String::new(), sqlstate: s.map(str::to_string) };
+        assert!(e(Some("57P02")).is_admin_shutdown());
+        assert!(!e(Some("57014")).is_admin_shutdown());
+        assert!(!e(None).is_admin_shutdown());
+    }
+}
