@@ -80,10 +80,10 @@ await withDatabase(async (url, server) => {
   const started = Date.now();
   const serverInfo = await probeServer(url, server ? `throwaway ${server.kind} server` : 'DATABASE_URL');
   const pgbench = workloads.includes('W4') ? findPgbench() : null;
-  const notes = [];
-  if (workloads.includes('W4') && !pgbench) notes.push('pgbench is not installed (Debian: postgresql-client / postgresql-contrib): the W4 floor and its target were skipped.');
+  const warnings = [];
+  if (workloads.includes('W4') && !pgbench) warnings.push('pgbench is not installed (Debian: postgresql-client / postgresql-contrib): the W4 floor and its target were skipped.');
   if (workloads.includes('W7') && serverInfo.maxConnections < W7.baseMax * W7.multiplier + 10) {
-    notes.push(`max_connections is ${serverInfo.maxConnections}: W7 needs ${W7.baseMax * W7.multiplier} for WedPool's scaled pool.`);
+    warnings.push(`max_connections is ${serverInfo.maxConnections}: W7 needs ${W7.baseMax * W7.multiplier} for WedPool's scaled pool.`);
   }
   const machine = describeMachine(serverInfo, pgbench);
   log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench ? '' : ' (pgbench: not installed, skipped)'}`);
@@ -111,14 +111,16 @@ await withDatabase(async (url, server) => {
   const rows = aggregate(runs);
   const targets = evaluateTargets(rows, workloads);
   const failures = runs.filter((r) => r.error).map(({ workload, library, rep, error }) => ({ workload, library, rep, error }));
-  notes.push(
+  if (modeName === 'quick') warnings.push('Quick run: few repetitions and short phases, a smoke test for CI; draw conclusions from the full run.');
+  const notes = [
+    ...warnings,
     'Latencies are per operation, timed in the caller with process.hrtime.bigint(); acquire wait is from the acquire call to holding the connection.',
     'Holds in W2/W5/W7 are timers (1, 2, 5 ms) while the connection is held. W5: 12 normal closed-loop callers (120% of 10) + 8 critical callers with 20 ms think time. W7: 300 closed-loop callers, 80% normal / 15% active wedding / 5% critical.',
     'WedPool: W5 has emergencyReservedConnections 2, multiplier 1, calendar frozen on Saturday 2026-06-13 (UTC); W7 base max 50 × 3 with a reserve of 5 on the same Saturday; other workloads freeze the calendar on a Wednesday. Peers ignore caller classes.',
     'Every process first opens all connections its pool may hold and runs a short warm-up of the workload; only the phase after that is measured.',
     `Node CPU is the whole process (all threads, so WedPool's tokio workers count), from process.cpuUsage(). pgbench: \`${pgbenchCommand(mode.w4Pgbench)}\`.`,
     'Single runs on a 2-core machine vary; compare only figures taken side by side in one run.',
-  );
+  ];
   const report = {
     generatedAt: new Date().toISOString(),
     mode: modeName,
@@ -137,6 +139,6 @@ await withDatabase(async (url, server) => {
   };
   const dir = writeResults(report);
   console.log(`\n${machineTable(machine)}\n\nResults (median of ${reps}, min–max in brackets)\n\n${resultsTable(rows, failures)}\n\nTargets\n\n${targetsTable(targets)}\n`);
-  for (const n of notes.slice(0, notes.length - 6)) console.log(`note: ${n}`);
+  for (const w of warnings) console.log(`note: ${w}`);
   console.log(`wrote ${dir}latest.md and latest.json (${report.durationSeconds} s)`);
 });

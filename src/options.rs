@@ -73,6 +73,8 @@ pub struct NativePoolOptions {
     pub max_waiting: Option<f64>,
     /// unavailableGraceMillis.
     pub unavailable_grace_millis: Option<f64>,
+    /// The IANA zone in which date/timestamp values are read (the process's).
+    pub local_timezone: Option<String>,
 }
 
 impl From<NativePoolOptions> for PoolOptions {
@@ -111,6 +113,7 @@ impl From<NativePoolOptions> for PoolOptions {
             query_timeout_millis: o.query_timeout_millis,
             max_waiting: o.max_waiting,
             unavailable_grace_millis: o.unavailable_grace_millis,
+            local_timezone: o.local_timezone,
         }
     }
 }

@@ -193,5 +193,6 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     queryTimeoutMillis: o.queryTimeoutMillis,
     maxWaiting: o.maxWaiting,
     unavailableGraceMillis: o.unavailableGraceMillis,
+    localTimezone: processTimezone(),
   };
 }

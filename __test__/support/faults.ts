@@ -171,6 +171,19 @@ export function track<T>(p: Promise<T>, started = performance.now()): Promise<Ou
   );
 }
 
+/** `outcome`, or null when it has not settled within `ms` (a hang: the test fails without waiting 30 s). */
+export async function within<T>(outcome: Promise<Outcome<T>>, ms: number): Promise<Outcome<T> | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<null>((r) => {
+    timer = setTimeout(() => r(null), ms);
+  });
+  try {
+    return await Promise.race([outcome, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Every failure is a WedPoolError; returns the counts by code. */
 export function expectOnlyTypedErrors(outcomes: Array<Outcome<unknown>>): Record<string, number> {
   const byCode: Record<string, number> = {};

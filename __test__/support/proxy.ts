@@ -9,7 +9,9 @@
 // Modes:
 // - `pass`: forward both directions.
 // - `{ delay: ms }`: every chunk (both directions) is delivered `ms` later, in order.
-// - `blackhole`: forward nothing in either direction and propagate no FIN; sockets stay open.
+// - `blackhole`: forward nothing in either direction and propagate no FIN or close; sockets stay
+//   open. Bytes are still read (so the proxy sees a client give up) and held, then delivered in
+//   order if the mode changes back.
 //   New connections are accepted (the kernel completes the handshake) but never forwarded (no
 //   upstream connection is made) until the mode changes. Note: the proxy's kernel still ACKs
 //   and answers TCP keepalive probes, so only application-level checks (a ping with a
@@ -159,7 +161,6 @@ export async function startProxy(target: { host?: string; port: number }): Promi
     upstream.setNoDelay(true);
     upstream.on('connect', () => {
       pair.upstreamReady = true;
-      if (isBlackhole()) upstream.pause();
       pump(pair, 'up');
     });
     upstream.on('error', () => {
@@ -192,15 +193,12 @@ export async function startProxy(target: { host?: string; port: number }): Promi
     };
     pairs.add(pair);
     client.on('close', () => {
-      // The client went away: the server connection goes too (once queued bytes are delivered,
-      // unless blackholed, in which case it is dropped when the pair finishes).
+      // A parked client (never forwarded) that goes away leaves nothing behind. Otherwise the
+      // close travels like data: after queued bytes, and not while blackholed.
       if (!pair.upstream) finish(pair);
     });
     attach(pair, client, 'up');
-    if (isBlackhole()) {
-      client.pause();
-      return; // parked: connected upstream when the blackhole ends
-    }
+    if (isBlackhole()) return; // parked: connected upstream when the blackhole ends
     openUpstream(pair);
   }
 
@@ -250,17 +248,9 @@ export async function startProxy(target: { host?: string; port: number }): Promi
       resetAll();
       return;
     }
-    if (next === 'blackhole') {
-      for (const pair of pairs) {
-        pair.client.pause();
-        pair.upstream?.pause();
-      }
-      return;
-    }
+    if (next === 'blackhole') return; // sockets keep reading (so closes are seen); nothing is delivered
     if (wasBlackhole) {
       for (const pair of [...pairs]) {
-        pair.client.resume();
-        pair.upstream?.resume();
         if (!pair.upstream) openUpstream(pair);
         pump(pair, 'up');
         pump(pair, 'down');

@@ -10,10 +10,13 @@ export function percentiles(id, label, summary, unit = 'µs', which = ['p50', 'p
   return which.map((p) => figure(`${id}.${p}`, `${label} ${p}`, unit, summary[p] * scale));
 }
 
-/** The per-process figures (CPU per 1k ops, event-loop delay p99, peak RSS) of a workload. */
+const SINGULAR = { acquires: 'acquire', queries: 'query', ops: 'op' };
+
+/** The per-process figures (CPU per 1k ops, context switches per op, event-loop delay p99, peak RSS) of a workload. */
 export function processFigures(workload, probe, opName = 'ops') {
   return [
     figure(`${workload}.cpu`, `Node CPU per 1k ${opName}`, 'ms', probe.cpuMsPer1k),
+    figure(`${workload}.csw`, `voluntary context switches per ${SINGULAR[opName] ?? opName}`, 'n', probe.switchesPerOp),
     figure(`${workload}.loop`, 'event-loop delay p99', 'ms', probe.loopDelayP99Ms),
     figure(`${workload}.rss`, 'peak RSS', 'MB', probe.peakRssMb),
   ];

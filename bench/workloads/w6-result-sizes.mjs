@@ -34,7 +34,9 @@ export async function run(d, mode) {
     totalOps += ops;
     const label = `${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'}`;
     figures.push(...percentiles(`W6.${rows}`, `${label}: query latency`, histogram.summary()));
-    figures.push(figure(`W6.${rows}.cpu`, `${label}: Node CPU per 1k queries`, 'ms', probe.stop(ops).cpuMsPer1k));
+    const process = probe.stop(ops);
+    figures.push(figure(`W6.${rows}.cpu`, `${label}: Node CPU per 1k queries`, 'ms', process.cpuMsPer1k));
+    figures.push(figure(`W6.${rows}.csw`, `${label}: voluntary context switches per query`, 'n', process.switchesPerOp));
   }
-  return [...figures, ...processFigures('W6', whole.stop(totalOps), 'queries').slice(1)];
+  return [...figures, ...processFigures('W6', whole.stop(totalOps), 'queries').slice(2)];
 }

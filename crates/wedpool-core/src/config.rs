@@ -135,6 +135,9 @@ pub struct PoolOptions {
     /// `unavailableGraceMillis`: while the database is down, non-critical callers fail after
     /// waiting this long (default 500).
     pub unavailable_grace_millis: Option<f64>,
+    /// `localTimezone`: the IANA zone in which `date` and `timestamp` values are read (the
+    /// facade passes Node's; default: `TZ`, else the system's zone, else UTC).
+    pub local_timezone: Option<String>,
 }
 
 /// Validated configuration.
@@ -170,6 +173,32 @@ pub struct PoolConfig {
     pub max_waiting: usize,
     /// How long non-critical callers wait while the database is down.
     pub unavailable_grace: Duration,
+    /// The zone in which wall-clock values (`date`, `timestamp`) are read.
+    pub local_timezone: Tz,
+}
+
+impl PoolConfig {
+    /// How result values are decoded.
+    pub fn decode_options(&self) -> crate::decode::DecodeOptions {
+        crate::decode::DecodeOptions { int8: self.int8, local: self.local_timezone }
+    }
+}
+
+/// The system's timezone: `TZ`, `/etc/timezone`, or the `/etc/localtime` link; else UTC.
+pub fn system_timezone() -> Tz {
+    let from_env = std::env::var("TZ").ok().map(|z| z.trim_start_matches(':').to_string());
+    let from_file = || std::fs::read_to_string("/etc/timezone").ok().map(|z| z.trim().to_string());
+    let from_link = || {
+        std::fs::read_link("/etc/localtime")
+            .ok()
+            .and_then(|p| p.to_str().and_then(|s| s.split_once("zoneinfo/").map(|(_, z)| z.to_string())))
+    };
+    from_env
+        .into_iter()
+        .chain(from_file())
+        .chain(from_link())
+        .find_map(|z| Tz::from_str(&z).ok())
+        .unwrap_or(chrono_tz::UTC)
 }
 
 impl PoolConfig {
@@ -234,6 +263,10 @@ impl PoolConfig {
             query_timeout: (!query_timeout.is_zero()).then_some(query_timeout),
             max_waiting,
             unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
+            local_timezone: match options.local_timezone.as_deref() {
+                Some(z) => timezone("localTimezone", z)?,
+                None => system_timezone(),
+            },
             connect: ConnectSettings::from_options(&connect)?,
             scaling: ScalingPolicy { base_min: min, base_max: max, wedding_day_multiplier: multiplier },
             reserve,

@@ -103,7 +103,7 @@ impl Lease {
     pub async fn query_with_timeout(&self, sql: &str, params: &[Param], timeout: Option<Duration>) -> Result<QueryResult, PoolError> {
         let config = &self.pool.config;
         let conn = self.conn();
-        let run = execute(&conn.object, sql, params, config.int8, config.statement_cache_size);
+        let run = execute(&conn.object, sql, params, config.decode_options(), config.statement_cache_size);
         let limit = match timeout {
             Some(t) if t.is_zero() => None,
             Some(t) => Some(t),

@@ -34,6 +34,7 @@ pub mod reservation;
 pub mod scaling;
 pub mod state;
 pub mod status;
+pub mod textform;
 
 pub use config::{ConnectOptions, Int8Mode, PoolConfig, PoolOptions};
 pub use error::{ConnectErrorKind, DatabaseErrorFields, ErrorCode, PoolError};

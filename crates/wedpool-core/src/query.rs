@@ -11,8 +11,7 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::error::Severity;
 use tokio_postgres::types::{Format, IsNull, ToSql, Type};
 
-use crate::config::Int8Mode;
-use crate::decode::{decode_row, Value};
+use crate::decode::{decode_row, DecodeOptions, Value};
 use crate::error::{DatabaseErrorFields, PoolError};
 
 /// PostgreSQL's limit on parameters in one statement.
@@ -93,7 +92,7 @@ pub async fn execute(
     client: &Object,
     sql: &str,
     params: &[Param],
-    int8: Int8Mode,
+    decode: DecodeOptions,
     statement_cache_size: usize,
 ) -> Result<QueryResult, PoolError> {
     if params.len() > MAX_PARAMETERS {
@@ -130,7 +129,7 @@ pub async fn execute(
     pin_mut!(stream);
     let mut rows = Vec::new();
     while let Some(row) = stream.try_next().await.map_err(query_error)? {
-        rows.push(decode_row(&row, int8));
+        rows.push(decode_row(&row, decode));
     }
     let command = command_of(sql);
     let row_count = match stream.rows_affected() {
