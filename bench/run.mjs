@@ -14,7 +14,7 @@ import pg from 'pg';
 import { withDatabase } from '../scripts/lib/postgres.mjs';
 import { LABELS, LIBRARIES, MODES, W7, WORKLOADS } from './config.mjs';
 import { aggregate } from './lib/aggregate.mjs';
-import { describeMachine } from './lib/machine.mjs';
+import { describeMachine, nativeBuild } from './lib/machine.mjs';
 import { findPgbench, pgbenchCommand, runPgbench } from './lib/pgbench.mjs';
 import { fmt, machineTable, resultsTable, targetsTable, writeResults } from './lib/report.mjs';
 import { createGuests, dropGuests } from './lib/schema.mjs';
@@ -81,12 +81,12 @@ await withDatabase(async (url, server) => {
   const serverInfo = await probeServer(url, server ? `throwaway ${server.kind} server` : 'DATABASE_URL');
   const pgbench = workloads.includes('W4') ? findPgbench() : null;
   const warnings = [];
-  if (workloads.includes('W4') && !pgbench) warnings.push('pgbench is not installed (Debian: postgresql-client / postgresql-contrib): the W4 floor and its target were skipped.');
+  if (workloads.includes('W4') && !pgbench) warnings.push('pgbench was not found (Debian: postgresql-client / postgresql-contrib; PGBENCH=/path picks one): the W4 floor and its target were skipped.');
   if (workloads.includes('W7') && serverInfo.maxConnections < W7.baseMax * W7.multiplier + 10) {
     warnings.push(`max_connections is ${serverInfo.maxConnections}: W7 needs ${W7.baseMax * W7.multiplier} for WedPool's scaled pool.`);
   }
   const machine = describeMachine(serverInfo, pgbench);
-  log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench ? '' : ' (pgbench: not installed, skipped)'}`);
+  log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench ? '' : ' (pgbench: not found, skipped)'}`);
 
   const runs = [];
   try {
@@ -111,6 +111,7 @@ await withDatabase(async (url, server) => {
   const rows = aggregate(runs);
   const targets = evaluateTargets(rows, workloads);
   const failures = runs.filter((r) => r.error).map(({ workload, library, rep, error }) => ({ workload, library, rep, error }));
+  if (nativeBuild() !== machine.wedpoolAddon) warnings.push(`The WedPool addon was rebuilt during the run (now ${nativeBuild()}): WedPool figures mix two builds; run again.`);
   if (modeName === 'quick') warnings.push('Quick run: few repetitions and short phases, a smoke test for CI; draw conclusions from the full run.');
   const notes = [
     ...warnings,
@@ -138,7 +139,7 @@ await withDatabase(async (url, server) => {
     runs,
   };
   const dir = writeResults(report);
-  console.log(`\n${machineTable(machine)}\n\nResults (median of ${reps}, min–max in brackets)\n\n${resultsTable(rows, failures)}\n\nTargets\n\n${targetsTable(targets)}\n`);
+  console.log(`\n${machineTable(machine)}\n\nResults (median of ${reps}, min–max in brackets)\n\n${resultsTable(rows, failures, libraries)}\n\nTargets\n\n${targetsTable(targets)}\n`);
   for (const w of warnings) console.log(`note: ${w}`);
   console.log(`wrote ${dir}latest.md and latest.json (${report.durationSeconds} s)`);
 });

@@ -262,3 +262,11 @@ impl NativePool {
         napi::bindgen_prelude::within_runtime_if_available(|| self.pool.end());
     }
 }
+
+/// Test hook: an async native call that panics, to prove a panic rejects the promise instead
+/// of hanging it. Not part of the public API.
+#[napi(js_name = "__panicForTest")]
+pub async fn panic_for_test(message: String) -> u32 {
+    tokio::task::yield_now().await;
+    panic!("{message}");
+}

@@ -1,6 +1,6 @@
 // The machine description stored with every result: CPU model and cores, memory, OS, Node,
 // PostgreSQL server version and settings that matter, library versions, pgbench.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,18 @@ const version = (pkgJson) => {
     return 'unknown';
   }
 };
+
+/** The WedPool addon in native/ (name, size, mtime): a rebuild during a run shows up here. */
+export function nativeBuild() {
+  const dir = fileURLToPath(new URL('../../native/', import.meta.url));
+  try {
+    const name = readdirSync(dir).find((f) => f.endsWith('.node'));
+    const st = statSync(dir + name);
+    return `${name} ${st.size} bytes, built ${st.mtime.toISOString()}`;
+  } catch {
+    return 'not built';
+  }
+}
 
 /** `server` is { version, maxConnections, kind } from the orchestrator's probe query. */
 export function describeMachine(server, pgbench) {
@@ -30,6 +42,8 @@ export function describeMachine(server, pgbench) {
       'pg-pool': version('../../node_modules/pg-pool/package.json'),
       postgres: version('../../node_modules/postgres/package.json'),
     },
-    pgbench: pgbench ? pgbench.version : 'not installed (skipped)',
+    wedpoolAddon: nativeBuild(),
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    pgbench: pgbench ? pgbench.version : 'not found (skipped)',
   };
 }

@@ -1,6 +1,7 @@
 // pgbench as the floor for W4: a custom script containing `select 1;` run with
 // `-n -M prepared -c 10 -j 2 -T <secs>` (C + libpq, 10 clients like the pools' 10
-// connections). Finds the binary on PATH or under /usr/lib/postgresql/*/bin; null when absent.
+// connections). Finds the binary on PATH or under /usr/lib/postgresql/*/bin (PGBENCH=/path
+// picks one, PGBENCH=none skips it); null when absent.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,9 @@ import { POOL_SIZE } from '../config.mjs';
 
 /** { path, version } of pgbench, or null. */
 export function findPgbench() {
-  const candidates = ['pgbench'];
-  if (existsSync('/usr/lib/postgresql')) {
+  if (process.env.PGBENCH === 'none') return null;
+  const candidates = [process.env.PGBENCH ?? 'pgbench'];
+  if (!process.env.PGBENCH && existsSync('/usr/lib/postgresql')) {
     for (const v of readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))) {
       candidates.push(`/usr/lib/postgresql/${v}/bin/pgbench`);
     }

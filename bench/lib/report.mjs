@@ -21,8 +21,8 @@ function table(header, rows) {
 
 const cell = (v, unit) => (v ? `${fmt(v.median, unit)} (${fmt(v.min, unit)}–${fmt(v.max, unit)})` : '');
 
-export function resultsTable(rows, failures) {
-  const libs = [...LIBRARIES, ...(rows.some((r) => r.values.pgbench) ? ['pgbench'] : [])];
+export function resultsTable(rows, failures, libraries = LIBRARIES) {
+  const libs = [...libraries, ...(rows.some((r) => r.values.pgbench) ? ['pgbench'] : [])];
   const body = rows.map((r) => [r.workload, r.label, r.unit, ...libs.map((lib) => cell(r.values[lib], r.unit))]);
   for (const f of failures) body.push([f.workload, `FAILED rep ${f.rep}: ${f.error.split('\n')[0].slice(0, 80)}`, '', ...libs.map((l) => (l === f.library ? 'error' : ''))]);
   return table(['', 'figure', 'unit', ...libs.map((l) => `${LABELS[l]} median (min–max)`)], body);
@@ -51,6 +51,8 @@ export function machineTable(machine) {
     ['Node', machine.node],
     ['PostgreSQL', `${machine.postgresql} (${machine.database}, max_connections ${machine.postgresqlMaxConnections})`],
     ['libraries', libs],
+    ['WedPool addon', machine.wedpoolAddon],
+    ['load average (1/5/15 min) at start', machine.loadAverageAtStart.join(' / ')],
     ['pgbench', machine.pgbench],
   ]);
 }
@@ -75,7 +77,7 @@ export function writeResults(report) {
     '',
     workloads,
     '',
-    resultsTable(report.rows, report.failures),
+    resultsTable(report.rows, report.failures, report.libraries),
     '',
     '## Notes',
     '',
