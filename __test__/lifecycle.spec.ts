@@ -51,7 +51,7 @@ describe('lifecycle', () => {
     expect(pool.stats().size).toBeGreaterThanOrEqual(3);
     const observer = makePool({ weddingDayMultiplier: 1 });
     const count = async () =>
-      Number((await observer.query<{ n: string }>("select count(*) n from pg_stat_activity where application_name = 'wedpool-lifecycle'")).rows[0].n);
+      Number((await observer.query<{ n: string }>("select count(*) n from pg_stat_activity where application_name like 'wedpool:wedpool-lifecycle:%'")).rows[0].n);
     expect(await count()).toBeGreaterThanOrEqual(3);
     await pool.end();
     expect(pool.stats()).toMatchObject({ size: 0, idle: 0 });

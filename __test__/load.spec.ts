@@ -20,7 +20,7 @@ describe('load', () => {
     );
     expect(results.map((r) => r.rows[0].i)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     const server = await pool.query<{ n: string }>(
-      "select count(*) as n from pg_stat_activity where application_name = 'wedpool-load-spec'",
+      "select count(*) as n from pg_stat_activity where application_name like 'wedpool:wedpool-load-spec:%'",
     );
     expect(Number(server.rows[0].n)).toBeLessThanOrEqual(10);
     const s = pool.stats();

@@ -79,14 +79,14 @@ async function cleanUp(url) {
 await withDatabase(async (url, server) => {
   const started = Date.now();
   const serverInfo = await probeServer(url, server ? `throwaway ${server.kind} server` : 'DATABASE_URL');
-  const pgbench = workloads.includes('W4') ? findPgbench() : null;
+  const pgbench = findPgbench();
   const warnings = [];
   if (workloads.includes('W4') && !pgbench) warnings.push('pgbench was not found (Debian: postgresql-client / postgresql-contrib; PGBENCH=/path picks one): the W4 floor and its target were skipped.');
   if (workloads.includes('W7') && serverInfo.maxConnections < W7.baseMax * W7.multiplier + 10) {
     warnings.push(`max_connections is ${serverInfo.maxConnections}: W7 needs ${W7.baseMax * W7.multiplier} for WedPool's scaled pool.`);
   }
   const machine = describeMachine(serverInfo, pgbench);
-  log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench ? '' : ' (pgbench: not found, skipped)'}`);
+  log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench || !workloads.includes('W4') ? '' : ' (pgbench: not found, skipped)'}`);
 
   const runs = [];
   try {

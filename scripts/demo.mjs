@@ -1,103 +1,213 @@
 #!/usr/bin/env node
-// `npm run demo`: a WedPool pool under mixed-priority load, on an ordinary Wednesday, in the
-// lead-in before a Saturday, and on the Saturday itself. Uses DATABASE_URL when set, else a
-// throwaway PostgreSQL server that is removed afterwards.
+// `npm run demo`: a wedding weekend, compressed. Friday evening, the Saturday peak rolling from
+// Sydney to London to New York, and a quiet Sunday, driven against a real PostgreSQL — first
+// on WedPool (wedding-day scaling, emergency reserve, priorities), then replayed request for
+// request on a fixed-size first-come-first-served pool. Prints live progress and a summary, and
+// writes report/weekend.html (charts as inline SVG, no network needed).
+//
+//   npm run demo                 # about a minute
+//   npm run demo -- --quick      # about 15 s (CI)
+//
+// Uses DATABASE_URL when set, else a throwaway PostgreSQL server that is removed afterwards.
+// The modules are in scripts/demo/: config (what is simulated), traffic (when requests come),
+// schema (tables and statements), run (drives one pool), summary, report and svg (the HTML).
+import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import {
+  BASE_POOL,
+  CALENDAR,
+  CLASSES,
+  FIXED_EXTRA,
+  MODES,
+  TIMEZONES,
+  USAGE,
+  WEDPOOL_EXTRA,
+  WEEKEND,
+  parseArgs,
+} from './demo/config.mjs';
+import { Progress } from './demo/progress.mjs';
+import { renderReport } from './demo/report.mjs';
+import { utcLabel, runWeekend } from './demo/run.mjs';
+import { WEDDINGS_PER_ZONE, createSchema, dropSchema, operations, schemaName, seed, tableCounts } from './demo/schema.mjs';
+import { errorCodes, summarize, summaryTable } from './demo/summary.mjs';
+import { buildSchedule } from './demo/traffic.mjs';
 import { withDatabase } from './lib/postgres.mjs';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { WeddingAwareConnectionPool } = require('../dist/index.js');
 
-const CLASSES = {
-  guest: { label: 'guest RSVP (normal)', ctx: {} },
-  vendor: { label: 'vendor check-in (active wedding)', ctx: { isActiveWedding: true } },
-  ceremony: { label: 'ceremony change (critical)', ctx: { isActiveWedding: true, isCriticalOperation: true, isWeddingCritical: true } },
-};
-
-const percentile = (values, p) => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-
-async function drive(pool, { guests, vendors, ceremonies, holdMs }) {
-  const waits = { guest: [], vendor: [], ceremony: [] };
-  const errors = {};
-  let reservedUses = 0;
-  const one = async (kind) => {
-    const started = performance.now();
+/** The built package; waits a little if a rebuild is in progress. */
+async function loadWedPool() {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
     try {
-      const conn = await pool.getConnection(CLASSES[kind].ctx, { timeoutMillis: 5_000 });
-      waits[kind].push(performance.now() - started);
-      if (conn.reserved) reservedUses += 1;
-      try {
-        await conn.query('select pg_sleep($1::float8 / 1000)', [holdMs]);
-      } finally {
-        conn.release();
-      }
+      return require('../dist/index.js');
     } catch (err) {
-      errors[err.code] = (errors[err.code] ?? 0) + 1;
+      if (Date.now() > deadline) {
+        console.error('Could not load dist/index.js — run `npm run build` first (npm install does it too).');
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`${err.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const mode = args.quick ? MODES.quick : MODES.full;
+const runMillis = mode.runSeconds * 1000;
+const outDir = resolve(args.out ?? join(root, 'report'));
+
+// Everything below is bounded; this is only a guard against a bug turning into a hung CI job.
+setTimeout(() => {
+  console.error('\nThe demo took more than 5 minutes; giving up.');
+  process.exit(1);
+}, 300_000).unref();
+
+// Ctrl-C: stop launching requests, abort the waiting ones, clean up, exit 130.
+const stop = new AbortController();
+setMaxListeners(0, stop.signal); // every waiting request listens to it
+process.once('SIGINT', () => {
+  console.log('\nInterrupted: stopping the weekend and cleaning up (Ctrl-C again to quit at once).');
+  stop.abort(new Error('interrupted'));
+  process.once('SIGINT', () => process.exit(130));
+});
+
+const { WeddingAwareConnectionPool } = await loadWedPool();
+const demoStarted = performance.now();
+const hours = Math.round((WEEKEND.end - WEEKEND.start) / 3_600_000);
+
+await withDatabase(async (url, server) => {
+  const schema = schemaName();
+  const admin = new WeddingAwareConnectionPool({
+    connectionString: url,
+    applicationName: 'wedpool-demo-admin',
+    basePoolSize: { min: 0, max: 1, acquireTimeoutMillis: 30_000 },
+  });
+  const query = (sql, params) => admin.query(sql, params);
+  const { rows } = await query('show server_version');
+  const database = `${server ? `throwaway PostgreSQL ${rows[0].server_version} (${server.kind})` : `DATABASE_URL, PostgreSQL ${rows[0].server_version}`}`;
+
+  console.log(`WedPool demo: a wedding weekend — ${hours} simulated hours in ${mode.runSeconds} s per pool${args.quick ? ' (--quick)' : ''}.`);
+  console.log(`Weddings in ${TIMEZONES.map((t) => `${t.city} (${t.zone})`).join(', ')}; Saturday is the wedding day.`);
+  console.log(`Database: ${database}; tables in schema ${schema}.`);
+  console.log(
+    `WedPool: base max ${BASE_POOL.max}, min ${BASE_POOL.min}, ×${WEDPOOL_EXTRA.weddingDayMultiplier} on wedding days, ` +
+      `${WEDPOOL_EXTRA.emergencyReservedConnections} reserved for critical work. Fixed pool: max ${BASE_POOL.max}, first come first served.`,
+  );
+
+  const schedule = buildSchedule({
+    start: WEEKEND.start,
+    end: WEEKEND.end,
+    runMillis,
+    peakRate: mode.peakRate,
+    seed: args.seed,
+    weddingsPerZone: WEDDINGS_PER_ZONE,
+  });
+  const simHourMillis = runMillis / hours;
+  const poolOptions = (extra) => ({
+    connectionString: url,
+    applicationName: 'wedpool-demo',
+    basePoolSize: {
+      ...BASE_POOL,
+      acquireTimeoutMillis: mode.acquireTimeoutMillis,
+      // Idle connections above min close after about 1.5 simulated hours.
+      idleTimeoutMillis: Math.max(250, Math.round(1.5 * simHourMillis)),
+    },
+    weddingCalendar: CALENDAR,
+    maintenanceIntervalMillis: 100,
+    ...extra,
+  });
+  const ops = operations(schema);
+  const progress = new Progress({ printEveryMillis: mode.printEverySeconds * 1000 });
+
+  const runOne = async (name, extra, useContext) => {
+    await seed(query, schema);
+    const pool = new WeddingAwareConnectionPool(poolOptions(extra));
+    try {
+      pool.setCalendarTime(WEEKEND.start);
+      await pool.ready();
+      console.log(`\n== ${name}: ${schedule.requests.length} requests from ${utcLabel(WEEKEND.start.getTime())} to ${utcLabel(WEEKEND.end.getTime())}`);
+      const result = await runWeekend({
+        name,
+        pool,
+        schedule,
+        weekend: WEEKEND,
+        runMillis,
+        mode,
+        ops,
+        useContext,
+        progress,
+        signal: stop.signal,
+      });
+      result.tables = await tableCounts(query, schema);
+      result.options = { ...BASE_POOL, ...extra };
+      return result;
+    } finally {
+      await pool.end({ timeoutMillis: 5_000 });
     }
   };
-  const jobs = [];
-  const total = guests + vendors + ceremonies;
-  for (let i = 0; i < total; i++) {
-    // Spread each class evenly through the burst (7919 is prime, so this is a permutation).
-    const r = (i * 7919) % total;
-    const kind = r < ceremonies ? 'ceremony' : r < ceremonies + vendors ? 'vendor' : 'guest';
-    jobs.push(one(kind));
-    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
+
+  let wedpool;
+  let fixed;
+  try {
+    await createSchema(query, schema);
+    wedpool = await runOne('WedPool', WEDPOOL_EXTRA, true);
+    if (!stop.signal.aborted) fixed = await runOne('fixed pool', FIXED_EXTRA, false);
+  } finally {
+    await dropSchema(query, schema).catch((err) => console.error(`could not drop schema ${schema}: ${err.message}`));
+    await admin.end();
   }
-  await Promise.all(jobs);
-  return { waits, errors, reservedUses };
-}
-
-function report(title, pool, result) {
-  const s = pool.stats();
-  console.log(`\n== ${title}`);
-  console.log(`   pool: size ${s.size}, max ${s.maxSize}, min ${s.minSize}, reserve ${s.reserved.size} (${s.scaling.reason})`);
-  console.log('   class                              served   p50 wait   p99 wait');
-  for (const [kind, { label }] of Object.entries(CLASSES)) {
-    const w = result.waits[kind];
-    console.log(
-      `   ${label.padEnd(34)} ${String(w.length).padStart(6)} ${percentile(w, 50).toFixed(1).padStart(8)} ms ${percentile(w, 99).toFixed(1).padStart(8)} ms`,
-    );
+  if (stop.signal.aborted) {
+    process.exitCode = 130;
+    return;
   }
-  console.log(`   emergency reserve used ${result.reservedUses} times; errors: ${JSON.stringify(result.errors)}`);
-}
 
-await withDatabase(async (url) => {
-  console.log('WedPool demo: one pool, three moments of a wedding week.');
-  const pool = new WeddingAwareConnectionPool({
-    connectionString: url,
-    basePoolSize: { min: 2, max: 6, acquireTimeoutMillis: 5_000 },
-    weddingDayMultiplier: 2,
-    emergencyReservedConnections: 2,
-    weddingCalendar: { weekdays: ['saturday'], timezones: ['Europe/London', 'America/New_York'], leadMinutes: 60 },
-  });
-  pool.on('scale', (e) => console.log(`   [scale] max ${e.fromMax} → ${e.toMax}, min ${e.fromMin} → ${e.toMin}: ${e.reason}`));
-  let connects = 0;
-  pool.on('connect', () => (connects += 1));
+  const a = summarize(wedpool);
+  const b = summarize(fixed);
+  console.log('\n== Summary: time to get a connection, whole weekend (timed-out callers count with the time they waited)\n');
+  console.log(summaryTable(a, b, 'WedPool', `fixed pool (max ${BASE_POOL.max}, FIFO)`));
+  console.log(
+    `\nWedPool: peak size ${a.peakSize} of max ${a.peakMax}, peak waiting ${a.peakWaiting}, emergency reserve used ${a.reservedUses} times, errors: ${errorCodes(a)}.`,
+  );
+  console.log(`Fixed:   peak size ${b.peakSize} of max ${b.peakMax}, peak waiting ${b.peakWaiting}, errors: ${errorCodes(b)}.`);
 
-  pool.setCalendarTime(new Date('2026-06-10T12:00:00Z'));
-  await pool.ready();
-  const load = { guests: 120, vendors: 30, ceremonies: 8, holdMs: 20 };
-  report('Wednesday 13:00 London — ordinary day, reserve closed to everyone', pool, await drive(pool, load));
-
-  console.log('\n== Friday 23:15 London — 45 minutes before Saturday begins');
-  pool.setCalendarTime(new Date('2026-06-12T22:15:00Z'));
-  await new Promise((r) => setTimeout(r, 50));
-  console.log(`   isWeddingDay() = ${pool.isWeddingDay()}, maxSize = ${pool.stats().maxSize}`);
-
-  pool.setCalendarTime(new Date('2026-06-13T14:00:00Z'));
-  report('Saturday 15:00 London — wedding day: doubled pool, reserve open to ceremony changes', pool, await drive(pool, { ...load, guests: 240, vendors: 60, ceremonies: 16 }));
-
-  console.log('\n== Priorities on the Saturday');
-  for (const [kind, { label, ctx }] of Object.entries(CLASSES)) {
-    console.log(`   ${label.padEnd(34)} priority ${pool.calculateConnectionPriority(ctx)}`);
-  }
-  const s = pool.stats();
-  console.log(`\nTotals: ${s.acquired} acquisitions, ${connects} connections opened, ${s.timeouts} timeouts.`);
-  await pool.end();
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'weekend.html');
+  writeFileSync(
+    file,
+    renderReport({
+      wedpool,
+      fixed,
+      summaries: { wedpool: a, fixed: b },
+      meta: {
+        mode: args.quick ? 'quick' : 'full',
+        seed: args.seed,
+        runSeconds: mode.runSeconds,
+        hours,
+        database,
+        acquireTimeoutMillis: mode.acquireTimeoutMillis,
+        peakRate: mode.peakRate,
+        requests: schedule.requests.length,
+        generatedAt: new Date(),
+        classes: CLASSES,
+      },
+    }),
+  );
+  const shown = relative(process.cwd(), file);
+  console.log(`\nReport: ${shown && !shown.startsWith('..') ? shown : file}  (${pathToFileURL(file).href})`);
+  console.log(`Demo finished in ${((performance.now() - demoStarted) / 1000).toFixed(1)} s.`);
 });

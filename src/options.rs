@@ -75,6 +75,16 @@ pub struct NativePoolOptions {
     pub unavailable_grace_millis: Option<f64>,
     /// The IANA zone in which date/timestamp values are read (the process's).
     pub local_timezone: Option<String>,
+    /// instanceId.
+    pub instance_id: Option<String>,
+    /// fleetBudget.enabled.
+    pub fleet_budget: Option<bool>,
+    /// fleetBudget.safetyMargin.
+    pub fleet_safety_margin: Option<f64>,
+    /// fleetBudget.refreshMillis.
+    pub fleet_refresh_millis: Option<f64>,
+    /// trafficLearning.alpha.
+    pub profile_alpha: Option<f64>,
 }
 
 impl From<NativePoolOptions> for PoolOptions {
@@ -91,6 +101,7 @@ impl From<NativePoolOptions> for PoolOptions {
                 connect_timeout_millis: o.connect_timeout_millis,
                 keepalive_millis: None,
                 tcp_user_timeout_millis: o.tcp_user_timeout_millis,
+                instance_id: o.instance_id,
             },
             min: o.min,
             max: o.max,
@@ -114,6 +125,10 @@ impl From<NativePoolOptions> for PoolOptions {
             max_waiting: o.max_waiting,
             unavailable_grace_millis: o.unavailable_grace_millis,
             local_timezone: o.local_timezone,
+            fleet_budget: o.fleet_budget,
+            fleet_margin: o.fleet_safety_margin,
+            fleet_refresh_millis: o.fleet_refresh_millis,
+            profile_alpha: o.profile_alpha,
         }
     }
 }

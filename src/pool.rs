@@ -61,6 +61,8 @@ pub struct NativeStats {
     pub removed: f64,
     /// Failed connection attempts.
     pub connect_failures: f64,
+    /// This instance's share of the server's connections, once read.
+    pub budget: Option<u32>,
 }
 
 impl From<PoolStats> for NativeStats {
@@ -87,6 +89,7 @@ impl From<PoolStats> for NativeStats {
             created: s.created as f64,
             removed: s.removed as f64,
             connect_failures: s.connect_failures as f64,
+            budget: s.budget.map(|b| b as u32),
         }
     }
 }
@@ -102,6 +105,32 @@ pub struct NativeHealth {
     pub consecutive_failures: u32,
     /// The most recent failure.
     pub last_error: Option<NativeError>,
+}
+
+/// A planned change of the scaling target.
+#[napi(object)]
+pub struct NativePlannedChange {
+    /// When, in ms since the Unix epoch (calendar time).
+    pub at_millis: f64,
+    /// Min from then on.
+    pub min: u32,
+    /// Max from then on.
+    pub max: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// `pool.scalingPlan()`.
+#[napi(object)]
+pub struct NativeScalingPlan {
+    /// Min now.
+    pub min: u32,
+    /// Max now.
+    pub max: u32,
+    /// Why now.
+    pub reason: String,
+    /// Upcoming changes.
+    pub next: Vec<NativePlannedChange>,
 }
 
 /// The native pool. Only `ts/pool.ts` uses it.
@@ -216,6 +245,51 @@ impl NativePool {
     #[napi]
     pub async fn drain(&self, timeout_millis: f64) -> u32 {
         self.pool.drain(millis(Some(timeout_millis)).unwrap_or_default()).await as u32
+    }
+
+    /// The target now and the changes expected in the next 48 hours, with reasons.
+    #[napi]
+    pub fn scaling_plan(&self) -> NativeScalingPlan {
+        let plan = self.pool.scaling_plan();
+        NativeScalingPlan {
+            min: plan.target.min as u32,
+            max: plan.target.max as u32,
+            reason: plan.target.reason,
+            next: plan
+                .next
+                .into_iter()
+                .map(|c| NativePlannedChange {
+                    at_millis: c.at.timestamp_millis() as f64,
+                    min: c.min as u32,
+                    max: c.max as u32,
+                    reason: c.reason,
+                })
+                .collect(),
+        }
+    }
+
+    /// Prometheus text exposition.
+    #[napi]
+    pub fn metrics(&self) -> String {
+        self.pool.metrics()
+    }
+
+    /// The learned traffic profile, as JSON text.
+    #[napi]
+    pub fn export_traffic_profile(&self) -> String {
+        self.pool.export_traffic_profile().to_string()
+    }
+
+    /// Loads a profile (JSON text); `null`, or the `INVALID_CONFIG` error naming the problem.
+    #[napi]
+    pub fn import_traffic_profile(&self, json: String) -> Option<NativeError> {
+        let value: serde_json::Value = match serde_json::from_str(&json) {
+            Ok(v) => v,
+            Err(e) => {
+                return Some(wedpool_core::PoolError::invalid_config("trafficProfile", format!("is not valid JSON ({e})")).into())
+            }
+        };
+        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.import_traffic_profile(&value)).err().map(Into::into)
     }
 
     /// The priority a context would get now.

@@ -39,3 +39,6 @@ export type {
   HealthReport,
 } from './types';
 export type { EndOptions } from './pool';
+export type { FleetBudgetOptions, TrafficLearningOptions } from './options';
+export type { ScalingPlan, PlannedChange } from './types';
+export { registerPrometheusMetrics, parseExposition, type PromRegistryLike } from './prometheus';

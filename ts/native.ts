@@ -59,6 +59,7 @@ export function toPublicStats(s: NativeStats): PoolStats {
     created: s.created,
     removed: s.removed,
     connectFailures: s.connectFailures,
+    budget: s.budget ?? null,
   };
 }
 

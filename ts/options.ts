@@ -51,8 +51,10 @@ export interface WeddingPoolOptions {
   password?: string;
   /** Database (overrides the connection string). */
   database?: string;
-  /** `application_name` reported to the server (default `wedpool`). */
+  /** The application's name; connections report `application_name` `wedpool:<applicationName>:<instanceId>` (default `app`). */
   applicationName?: string;
+  /** This instance's id in `application_name` (default: random). */
+  instanceId?: string;
   /** Deadline for one whole connection attempt (default 5,000 ms). */
   connectTimeoutMillis?: number;
   /** Sizes and timeouts. */
@@ -85,6 +87,36 @@ export interface WeddingPoolOptions {
   unavailableGraceMillis?: number;
   /** A connection held longer emits one `leak` event with the stack of its acquire (default 0: off). */
   leakDetectionThresholdMillis?: number;
+  /**
+   * Keep max within this instance's share of the server's `max_connections`, shared by all live
+   * instances of `applicationName` (default on). `false` turns it off.
+   */
+  fleetBudget?: boolean | FleetBudgetOptions;
+  /** The traffic learner behind predictive pre-scaling. */
+  trafficLearning?: TrafficLearningOptions;
+}
+
+/** Options of the fleet budget. */
+export interface FleetBudgetOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /** Server slots left free for everyone else (default 3). */
+  safetyMargin?: number;
+  /** How often the share is recomputed (default 30,000 ms). */
+  refreshMillis?: number;
+}
+
+/** Options of the traffic learner. */
+export interface TrafficLearningOptions {
+  /** Weight of the newest week in the hour-of-week profile, in (0, 1] (default 0.3). */
+  alpha?: number;
+  /**
+   * Keep the profile in this table (created on demand; `true` means `wedpool_traffic_profile`):
+   * loaded by `ready()`, saved every `saveIntervalMillis` and by `end()`.
+   */
+  table?: boolean | string;
+  /** How often the profile is saved to the table (default 600,000 ms). */
+  saveIntervalMillis?: number;
 }
 
 function check(field: string, value: unknown, type: 'number' | 'string' | 'boolean'): void {
@@ -118,7 +150,7 @@ export function processTimezone(): string {
 export function toNativeOptions(options: WeddingPoolOptions | undefined): NativePoolOptions {
   const o = options ?? {};
   checkObject('options', o);
-  for (const key of ['connectionString', 'host', 'user', 'password', 'database', 'applicationName'] as const) {
+  for (const key of ['connectionString', 'host', 'user', 'password', 'database', 'applicationName', 'instanceId'] as const) {
     check(key, o[key], 'string');
   }
   for (const key of [
@@ -159,6 +191,18 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     check('weddingCalendar.dates.timezone', d.timezone, 'string');
     return { date: d.date, timezone: d.timezone };
   });
+  const fleet = typeof o.fleetBudget === 'boolean' ? { enabled: o.fleetBudget } : o.fleetBudget;
+  checkObject('fleetBudget', fleet);
+  check('fleetBudget.enabled', fleet?.enabled, 'boolean');
+  check('fleetBudget.safetyMargin', fleet?.safetyMargin, 'number');
+  check('fleetBudget.refreshMillis', fleet?.refreshMillis, 'number');
+  checkObject('trafficLearning', o.trafficLearning);
+  check('trafficLearning.alpha', o.trafficLearning?.alpha, 'number');
+  check('trafficLearning.saveIntervalMillis', o.trafficLearning?.saveIntervalMillis, 'number');
+  const table = o.trafficLearning?.table;
+  if (table !== undefined && typeof table !== 'boolean' && !(typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table))) {
+    throw new ConfigError('trafficLearning.table', 'must be true, false or a plain table name (letters, digits, _)');
+  }
   checkObject('types', o.types);
   const int8 = o.types?.int8;
   if (int8 !== undefined && int8 !== 'string' && int8 !== 'bigint' && int8 !== 'number') {
@@ -194,5 +238,10 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     maxWaiting: o.maxWaiting,
     unavailableGraceMillis: o.unavailableGraceMillis,
     localTimezone: processTimezone(),
+    instanceId: o.instanceId,
+    fleetBudget: fleet?.enabled,
+    fleetSafetyMargin: fleet?.safetyMargin,
+    fleetRefreshMillis: fleet?.refreshMillis,
+    profileAlpha: o.trafficLearning?.alpha,
   };
 }

@@ -18,7 +18,18 @@ import {
 import { toNativeOptions, type WeddingPoolOptions } from './options';
 import { prepareParams } from './params';
 import { shapeResult } from './results';
-import type { AcquireOptions, DatabaseContext, HealthReport, PoolEvents, PoolStats, QueryOptions, QueryParam, QueryResult } from './types';
+import { TrafficProfileStore } from './profile-store';
+import type {
+  AcquireOptions,
+  DatabaseContext,
+  HealthReport,
+  PoolEvents,
+  PoolStats,
+  QueryOptions,
+  QueryParam,
+  QueryResult,
+  ScalingPlan,
+} from './types';
 
 const EVENT_BITS: Record<Exclude<keyof PoolEvents, 'leak'>, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16, health: 32 };
 
@@ -50,6 +61,7 @@ function publicEvent(e: NativeEvent): Record<string, unknown> {
 export class WeddingAwareConnectionPool extends EventEmitter {
   readonly #native: NativePool;
   readonly #leakThresholdMillis: number;
+  readonly #profileStore: TrafficProfileStore | undefined;
   #ended = false;
   #listening = false;
 
@@ -60,6 +72,12 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     if (isNativeError(created)) throw toError(created);
     this.#native = created;
     this.#leakThresholdMillis = options?.leakDetectionThresholdMillis ?? 0;
+    const table = options?.trafficLearning?.table;
+    if (table) {
+      const name = table === true ? 'wedpool_traffic_profile' : table;
+      const every = options?.trafficLearning?.saveIntervalMillis ?? 600_000;
+      this.#profileStore = new TrafficProfileStore(this, name, options?.applicationName ?? 'app', every);
+    }
     this.#native.setEventMask(0);
     this.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
     this.on('removeListener', () => this.#updateEventMask());
@@ -86,6 +104,10 @@ export class WeddingAwareConnectionPool extends EventEmitter {
   async ready(): Promise<void> {
     const error = await this.#native.ready();
     if (error) throw toError(error);
+    if (this.#profileStore) {
+      await this.#profileStore.load();
+      this.#profileStore.start();
+    }
   }
 
   /**
@@ -211,9 +233,42 @@ export class WeddingAwareConnectionPool extends EventEmitter {
   async end(options?: EndOptions): Promise<void> {
     const timeout = checkTimeout(options?.timeoutMillis) ?? 10_000;
     if (this.#ended) return;
+    if (this.#profileStore) {
+      this.#profileStore.stop();
+      await this.#profileStore.save().catch((err) => process.emitWarning(`could not save the WedPool traffic profile: ${String(err)}`, 'WedPoolWarning'));
+    }
     this.#ended = true;
     await this.#native.drain(timeout);
     this.#native.end();
+  }
+
+  /**
+   * The scaling target now and the changes expected in the next 48 hours of calendar time,
+   * each with its reason (base, wedding day in <timezone>, lead-in, forecast for <hour>,
+   * capped by budget). `scale` events carry the same reasons.
+   */
+  scalingPlan(): ScalingPlan {
+    const p = this.#native.scalingPlan();
+    return {
+      target: { min: p.min, max: p.max, reason: p.reason },
+      next: p.next.map((c) => ({ at: new Date(c.atMillis), min: c.min, max: c.max, reason: c.reason })),
+    };
+  }
+
+  /** Prometheus text exposition: gauges, counters and the acquire-wait histogram per class. */
+  metrics(): string {
+    return this.#native.metrics();
+  }
+
+  /** The learned hour-of-week traffic profile (JSON-serialisable), for `importTrafficProfile`. */
+  exportTrafficProfile(): unknown {
+    return JSON.parse(this.#native.exportTrafficProfile());
+  }
+
+  /** Loads a profile from `exportTrafficProfile` and re-plans at once. Throws `ConfigError` when malformed. */
+  importTrafficProfile(profile: unknown): void {
+    const error = this.#native.importTrafficProfile(typeof profile === 'string' ? profile : JSON.stringify(profile));
+    if (error) throw toError(error);
   }
 
   /** The pool's view of the database: `healthy`, `degraded` or `down`, since when, and why. */

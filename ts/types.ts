@@ -60,6 +60,28 @@ export interface PoolStats {
   removed: number;
   /** Failed connection attempts since start. */
   connectFailures: number;
+  /** This instance's share of the server's connections (fleet budget), once read; else null. */
+  budget: number | null;
+}
+
+/** A change of the scaling target the pool expects. */
+export interface PlannedChange {
+  /** When (calendar time). */
+  at: Date;
+  /** Min from then on. */
+  min: number;
+  /** Max from then on. */
+  max: number;
+  /** Why: `base`, `wedding day in …`, `lead-in before …`, `forecast for …`, `…; capped by budget (N)`. */
+  reason: string;
+}
+
+/** `pool.scalingPlan()`: the target now and the next changes, each with its reason. */
+export interface ScalingPlan {
+  /** In force now. */
+  target: { min: number; max: number; reason: string };
+  /** Expected in the next 48 hours of calendar time, soonest first. */
+  next: PlannedChange[];
 }
 
 /** A result column. */

@@ -256,6 +256,35 @@ describe('slow query past its deadline', () => {
   });
 });
 
+describe('cancel requests never hit the next caller', () => {
+  it('after concurrent query timeouts, later statements on the same backends are not cancelled (57014)', async () => {
+    const { pool } = faultPool({ connectionString: DATABASE_URL(), basePoolSize: { max: 4 } });
+    const innocent: string[] = [];
+    const timedOut: string[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let k = 0; k < 30; k += 1) {
+          const queryTimeoutMillis = 60 + ((k * 13 + w * 7) % 60);
+          const conn = await pool.getConnection({}, { timeoutMillis: 5_000 });
+          const slow = await track(conn.query('select pg_sleep(1)', [], { queryTimeoutMillis } as never));
+          conn.release();
+          if (slow.ok || (slow.error as { code?: string }).code !== 'QUERY_TIMEOUT') {
+            timedOut.push(`worker ${w} round ${k}: ${slow.ok ? 'completed' : String(slow.error)} after ${Math.round(slow.ms)} ms (deadline ${queryTimeoutMillis})`);
+          }
+          // The next statement: whichever backend it lands on must not be cancelled by a
+          // cancel request meant for an earlier statement.
+          const next = await track(pool.query('select 1 as ok', [], {}, { timeoutMillis: 5_000 }));
+          if (!next.ok) innocent.push(`worker ${w} round ${k}: ${String(next.error)} after ${Math.round(next.ms)} ms`);
+        }
+      }),
+    );
+    // A stale cancel shows up as DatabaseError 57014 'canceling statement due to user request'
+    // a few ms into a statement that had nothing to do with the timed-out one.
+    expect({ slowNotTimedOut: timedOut, nextFailed: innocent }).toEqual({ slowNotTimedOut: [], nextFailed: [] });
+    await expectBaseline(pool, { admin });
+  });
+});
+
 describe('acquire times out while a connection is being created', () => {
   it('keeps the late connection idle (counted by stats, matching the server), never leaked', async () => {
     const { proxy: p, url } = await viaProxy();

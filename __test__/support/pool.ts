@@ -16,9 +16,13 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((p) => p.end()));
 });
 
-/** A pool on the test server, ended after the test. */
+/**
+ * A pool on the test server, ended after the test. The fleet budget is off unless a spec turns
+ * it on: many specs share one server at once, and their pools would otherwise count as
+ * instances of one application and shrink each other's max.
+ */
 export function makePool(options: WeddingPoolOptions = {}): WeddingAwareConnectionPool {
-  const pool = new WeddingAwareConnectionPool({ connectionString: DATABASE_URL(), ...options });
+  const pool = new WeddingAwareConnectionPool({ connectionString: DATABASE_URL(), fleetBudget: false, ...options });
   open.push(pool);
   return pool;
 }

@@ -62,6 +62,8 @@ pub struct ConnectOptions {
     pub application_name: Option<String>,
     /// Deadline for a whole connection attempt, in ms (default 5,000).
     pub connect_timeout_millis: Option<f64>,
+    /// This instance's id in `application_name` (`wedpool:<app>:<instance>`; default random).
+    pub instance_id: Option<String>,
     /// Idle time before the kernel starts TCP keepalive probes, in ms (default: `keepaliveMillis`).
     pub keepalive_millis: Option<f64>,
     /// `TCP_USER_TIMEOUT`: unacknowledged data for this long kills the socket, in ms (default 10,000).
@@ -138,6 +140,14 @@ pub struct PoolOptions {
     /// `localTimezone`: the IANA zone in which `date` and `timestamp` values are read (the
     /// facade passes Node's; default: `TZ`, else the system's zone, else UTC).
     pub local_timezone: Option<String>,
+    /// `fleetBudget.enabled`: keep max within this instance's share of the server (default true).
+    pub fleet_budget: Option<bool>,
+    /// `fleetBudget.safetyMargin`: server slots left free for everyone else (default 3).
+    pub fleet_margin: Option<f64>,
+    /// `fleetBudget.refreshMillis`: how often the share is recomputed (default 30,000).
+    pub fleet_refresh_millis: Option<f64>,
+    /// `trafficLearning.alpha`: weight of the newest week in the profile (default 0.3).
+    pub profile_alpha: Option<f64>,
 }
 
 /// Validated configuration.
@@ -175,6 +185,14 @@ pub struct PoolConfig {
     pub unavailable_grace: Duration,
     /// The zone in which wall-clock values (`date`, `timestamp`) are read.
     pub local_timezone: Tz,
+    /// Whether max stays within this instance's share of the server.
+    pub fleet_budget: bool,
+    /// Server slots left free for everyone else.
+    pub fleet_margin: usize,
+    /// How often the share is recomputed.
+    pub fleet_refresh: Duration,
+    /// Weight of the newest week in the traffic profile.
+    pub profile_alpha: f64,
 }
 
 impl PoolConfig {
@@ -263,6 +281,14 @@ impl PoolConfig {
             query_timeout: (!query_timeout.is_zero()).then_some(query_timeout),
             max_waiting,
             unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
+            fleet_budget: options.fleet_budget.unwrap_or(true),
+            fleet_margin: count("fleetBudget.safetyMargin", options.fleet_margin, 3)?,
+            fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 30_000)?.max(Duration::from_millis(100)),
+            profile_alpha: match options.profile_alpha {
+                None => 0.3,
+                Some(a) if a > 0.0 && a <= 1.0 => a,
+                Some(a) => return Err(PoolError::invalid_config("trafficLearning.alpha", format!("must be in (0, 1], got {a}"))),
+            },
             local_timezone: match options.local_timezone.as_deref() {
                 Some(z) => timezone("localTimezone", z)?,
                 None => system_timezone(),

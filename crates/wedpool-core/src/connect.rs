@@ -22,6 +22,10 @@ pub struct ConnectSettings {
     pub target: String,
     /// Deadline for one whole attempt (DNS, TCP, authentication, first query).
     pub connect_timeout: Duration,
+    /// The application this pool belongs to (`application_name` is `wedpool:<app>:<instance>`).
+    pub app: String,
+    /// This instance's id.
+    pub instance: String,
     password: Option<String>,
 }
 
@@ -78,9 +82,17 @@ impl ConnectSettings {
             let user = std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into());
             pg.user(&user);
         }
-        if pg.get_application_name().is_none() || o.application_name.is_some() {
-            pg.application_name(o.application_name.as_deref().unwrap_or("wedpool"));
+        let app = o
+            .application_name
+            .clone()
+            .or_else(|| pg.get_application_name().map(str::to_string))
+            .unwrap_or_else(|| "app".to_string());
+        let instance = o.instance_id.clone().unwrap_or_else(random_instance_id);
+        let mut application_name = format!("wedpool:{app}:{instance}");
+        while application_name.len() > 63 {
+            application_name.pop();
         }
+        pg.application_name(&application_name);
         if matches!(pg.get_ssl_mode(), SslMode::Require) {
             return Err(PoolError::invalid_config(
                 "connectionString",
@@ -100,7 +112,7 @@ impl ConnectSettings {
         }
         let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
         let target = describe(&pg);
-        Ok(ConnectSettings { pg, target, connect_timeout, password })
+        Ok(ConnectSettings { pg, target, connect_timeout, app, instance, password })
     }
 
     /// A deadpool pool of `max_size` objects over these settings. Its own wait queue is never
@@ -199,6 +211,11 @@ impl ConnectSettings {
         PoolError::ConnectFailed { kind, message: self.scrub(message), sqlstate }
     }
 
+    /// The `application_name` connections report.
+    pub fn application_name(&self) -> String {
+        self.pg.get_application_name().unwrap_or_default().to_string()
+    }
+
     /// Removes the password from a message, should any layer ever echo it.
     pub fn scrub(&self, message: String) -> String {
         match self.password.as_deref() {
@@ -206,6 +223,15 @@ impl ConnectSettings {
             _ => message,
         }
     }
+}
+
+/// Eight hex digits from the clock and the process id: unique enough among instances.
+fn random_instance_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u32(std::process::id());
+    format!("{:08x}", h.finish() as u32)
 }
 
 /// The SQL sent once per new connection: `select pg_backend_pid()`.

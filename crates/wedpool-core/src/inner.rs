@@ -16,6 +16,7 @@ use crate::error::{ConnectErrorKind, PoolError};
 use crate::events::{EventKind, EventSink, PoolEvent};
 use crate::health::HealthState;
 use crate::lease::Lease;
+use crate::learner::PriorityClass;
 use crate::priority::DatabaseContext;
 use crate::reservation::SlotKind;
 use crate::state::{backoff, expiry, PoolState, PooledConnection};
@@ -50,13 +51,26 @@ impl PoolInner {
         }
         let conn = self.pop_idle(st, events)?;
         let priority = ctx.priority(st.wedding_day);
-        Some(self.lend(st, conn, slot, priority, Duration::ZERO, events))
+        let class = PriorityClass::of(ctx, st.wedding_day);
+        Some(self.lend(st, conn, slot, priority, class, Duration::ZERO, events))
     }
 
     /// Records a hand-over and builds the lease.
-    fn lend(self: &Arc<Self>, st: &mut PoolState, conn: PooledConnection, slot: SlotKind, priority: i64, waited: Duration, events: &mut Events) -> Lease {
+    #[allow(clippy::too_many_arguments)]
+    fn lend(
+        self: &Arc<Self>,
+        st: &mut PoolState,
+        conn: PooledConnection,
+        slot: SlotKind,
+        priority: i64,
+        class: PriorityClass,
+        waited: Duration,
+        events: &mut Events,
+    ) -> Lease {
         st.slots.take(slot);
         st.acquired += 1;
+        st.in_use_by_class[class as usize] += 1;
+        st.waits.record(class, waited.as_secs_f64());
         st.lent.insert(conn.id, conn.fate.clone());
         if self.wants(EventKind::Acquire) {
             events.push(PoolEvent::Acquire {
@@ -67,13 +81,14 @@ impl PoolInner {
                 waited_micros: waited.as_micros() as u64,
             });
         }
-        Lease::new(conn, slot, priority, waited, self.clone())
+        Lease::new(conn, slot, priority, class, waited, self.clone())
     }
 
     /// Undoes [`PoolInner::lend`] for a hand-off nobody received.
-    fn unlend(&self, st: &mut PoolState, conn: PooledConnection, slot: SlotKind) {
+    fn unlend(&self, st: &mut PoolState, conn: PooledConnection, slot: SlotKind, class: PriorityClass) {
         st.slots.give_back(slot);
         st.acquired -= 1;
+        st.in_use_by_class[class as usize] -= 1;
         st.lent.remove(&conn.id);
         st.idle.push_back(conn);
     }
@@ -97,11 +112,11 @@ impl PoolInner {
             let Some(conn) = self.pop_idle(st, events) else { break };
             let waiter = st.queue.remove(ticket).expect("next_servable returns a queued ticket");
             let events_before = events.len();
-            let lease = self.lend(st, conn, slot, waiter.priority, waiter.enqueued_at.elapsed(), events);
+            let lease = self.lend(st, conn, slot, waiter.priority, waiter.class, waiter.enqueued_at.elapsed(), events);
             if let Err(Ok(lease)) = waiter.sender.send(Ok(lease)) {
                 // The caller gave up just now: the connection stays idle.
                 let (conn, slot) = lease.into_parts();
-                self.unlend(st, conn, slot);
+                self.unlend(st, conn, slot, waiter.class);
                 events.truncate(events_before);
             }
         }
@@ -149,17 +164,58 @@ impl PoolInner {
 
     async fn create_one(self: Arc<Self>) {
         let result = self.config.connect.open(&self.objects).await;
+        let reading_due = self.config.fleet_budget && {
+            let mut st = self.lock();
+            let due = !st.budget_known && !st.budget_checking && result.is_ok();
+            st.budget_checking |= due;
+            due
+        };
+        {
+            let mut events = Events::new();
+            let mut st = self.lock();
+            st.creating -= 1;
+            match result {
+                Ok((object, process_id, fate)) => self.adopt(&mut st, object, process_id, fate, &mut events),
+                Err(error) => self.on_connect_failure(&mut st, error, &mut events),
+            }
+            let n = self.dispatch(&mut st, &mut events);
+            drop(st);
+            self.changed.notify_waiters();
+            self.finish(n, events);
+        }
+        if reading_due {
+            self.clone().first_fleet_reading().await;
+        }
+    }
+
+    /// Takes the first fleet reading on an idle connection (or the next one released).
+    async fn first_fleet_reading(self: Arc<Self>) {
+        let conn = {
+            let mut st = self.lock();
+            match st.idle.pop_back() {
+                Some(conn) => {
+                    st.probing += 1;
+                    Some(conn)
+                }
+                None => None,
+            }
+        };
+        let Some(conn) = conn else {
+            // The new connection went straight to a caller: read at the next maintenance pass.
+            self.lock().budget_checking = false;
+            return;
+        };
+        let snapshot = self.read_fleet(&conn).await;
         let mut events = Events::new();
         let mut st = self.lock();
-        st.creating -= 1;
-        match result {
-            Ok((object, process_id, fate)) => self.adopt(&mut st, object, process_id, fate, &mut events),
-            Err(error) => self.on_connect_failure(&mut st, error, &mut events),
-        }
+        st.probing -= 1;
+        st.budget_checking = false;
+        self.apply_fleet(&mut st, snapshot);
+        st.idle.push_back(conn);
         let n = self.dispatch(&mut st, &mut events);
         drop(st);
-        self.changed.notify_waiters();
         self.finish(n, events);
+        self.maintain();
     }
 
     fn adopt(self: &Arc<Self>, st: &mut PoolState, object: Object, process_id: i32, fate: Arc<crate::driver::ConnectionFate>, events: &mut Events) {
@@ -246,13 +302,14 @@ impl PoolInner {
     }
 
     /// Takes a connection back from a lease.
-    pub(crate) fn release(self: &Arc<Self>, mut conn: PooledConnection, slot: SlotKind, held: Duration, broken: bool) {
+    pub(crate) fn release(self: &Arc<Self>, mut conn: PooledConnection, slot: SlotKind, class: PriorityClass, held: Duration, broken: bool) {
         let mut events = Events::new();
         if self.wants(EventKind::Release) {
             events.push(PoolEvent::Release { connection_id: conn.id, held_micros: held.as_micros() as u64 });
         }
         let mut st = self.lock();
         st.slots.give_back(slot);
+        st.in_use_by_class[class as usize] = st.in_use_by_class[class as usize].saturating_sub(1);
         st.lent.remove(&conn.id);
         let now = Instant::now();
         conn.idle_since = now;
@@ -285,6 +342,7 @@ impl PoolInner {
     pub(crate) fn retire(&self, st: &mut PoolState, conn: PooledConnection, reason: &'static str, events: &mut Events) {
         st.live -= 1;
         st.removed += 1;
+        *st.removed_by_reason.entry(reason).or_default() += 1;
         if self.wants(EventKind::Remove) {
             events.push(PoolEvent::Remove { connection_id: conn.id, process_id: conn.process_id, reason });
         }

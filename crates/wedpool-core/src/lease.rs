@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::PoolError;
 use crate::inner::PoolInner;
+use crate::learner::PriorityClass;
 use crate::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::reservation::SlotKind;
 use crate::state::PooledConnection;
@@ -23,6 +24,7 @@ pub struct Lease {
     conn: Option<PooledConnection>,
     slot: SlotKind,
     priority: i64,
+    class: PriorityClass,
     waited: Duration,
     acquired_at: Instant,
     /// The connection's state is unknown; it is closed instead of reused.
@@ -33,11 +35,12 @@ pub struct Lease {
 }
 
 impl Lease {
-    pub(crate) fn new(conn: PooledConnection, slot: SlotKind, priority: i64, waited: Duration, pool: Arc<PoolInner>) -> Self {
+    pub(crate) fn new(conn: PooledConnection, slot: SlotKind, priority: i64, class: PriorityClass, waited: Duration, pool: Arc<PoolInner>) -> Self {
         Lease {
             conn: Some(conn),
             slot,
             priority,
+            class,
             waited,
             acquired_at: Instant::now(),
             broken: AtomicBool::new(false),
@@ -69,6 +72,11 @@ impl Lease {
     /// Whether it occupies one of the emergency slots.
     pub fn reserved(&self) -> bool {
         self.slot == SlotKind::Reserved
+    }
+
+    /// The caller's priority class.
+    pub fn class(&self) -> PriorityClass {
+        self.class
     }
 
     /// The priority the caller had.
@@ -196,16 +204,16 @@ impl Drop for Lease {
         let held = self.acquired_at.elapsed();
         let broken = self.is_broken();
         if broken || !self.in_transaction() || conn.is_dead() {
-            self.pool.release(conn, self.slot, held, broken);
+            self.pool.release(conn, self.slot, self.class, held, broken);
             return;
         }
         // Returned inside a transaction: roll back before anyone else gets it. The slot stays
         // taken until then, so the pool never counts more connections than it has.
-        let (pool, slot) = (self.pool.clone(), self.slot);
+        let (pool, slot, class) = (self.pool.clone(), self.slot, self.class);
         let deadline = pool.config.connect.connect_timeout;
         pool.runtime.clone().spawn(async move {
             let clean = matches!(tokio::time::timeout(deadline, conn.object.simple_query("ROLLBACK")).await, Ok(Ok(_)));
-            pool.release(conn, slot, held, !clean);
+            pool.release(conn, slot, class, held, !clean);
         });
     }
 }

@@ -8,28 +8,43 @@
 //! * probe idle connections unused for `keepaliveMillis` with an empty statement — the
 //!   cheapest round trip PostgreSQL has: the simple query `""` answered by
 //!   `EmptyQueryResponse` — and retire those that do not answer within the connect timeout;
+//! * fold the current demand into the traffic learner (one observation per calendar minute)
+//!   and re-plan from the calendar, the forecast and the fleet budget;
+//! * every `fleetBudget.refreshMillis`, read the server's connection slots on an idle
+//!   connection ([`FLEET_SQL`]) and recompute this instance's share;
 //! * refill towards min and the warm reserve.
 
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
+use chrono::{DateTime, DurationRound, Utc};
+
+use crate::budget::{FleetSnapshot, FLEET_SQL};
 use crate::events::PoolEvent;
 use crate::inner::{Events, PoolInner};
-use crate::state::PooledConnection;
+use crate::planner::Planner;
+use crate::state::{PoolState, PooledConnection};
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
 
 impl PoolInner {
     /// One maintenance pass.
     pub(crate) fn maintain(self: &Arc<Self>) {
         let calendar_now = self.clock.now();
-        let calendar = &self.config.calendar;
-        let target = self.config.scaling.target(calendar.window_at(calendar_now).as_ref());
-        let wedding_day = calendar.is_wedding_day(calendar_now);
+        let config = &self.config;
+        let wedding_day = config.calendar.is_wedding_day(calendar_now);
         let mut events = Events::new();
         let mut st = self.lock();
         if st.closed {
             return;
         }
         st.wedding_day = wedding_day;
+        self.observe_demand(&mut st, calendar_now);
+        let target = Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget }
+            .target_at(calendar_now);
         if target.min != st.target.min || target.max != st.target.max {
             events.push(PoolEvent::Scale {
                 from_min: st.target.min,
@@ -39,6 +54,7 @@ impl PoolInner {
                 multiplier: target.multiplier,
                 reason: target.reason.clone(),
             });
+            st.scale_events += 1;
             st.slots.set_max(target.max);
             self.objects.resize(target.max.max(1));
         }
@@ -71,13 +87,101 @@ impl PoolInner {
         let (due, fresh): (Vec<_>, Vec<_>) = st.idle.drain(..).partition(|c| now.duration_since(c.idle_since) >= keepalive);
         st.idle.extend(fresh);
         st.probing += due.len();
+        let fleet_conn = self.take_for_fleet_check(&mut st, now);
         let n = self.dispatch(&mut st, &mut events);
         drop(st);
         for conn in due {
             let inner = self.clone();
             self.runtime.spawn(async move { inner.probe(conn).await });
         }
+        if let Some(conn) = fleet_conn {
+            let inner = self.clone();
+            self.runtime.spawn(async move { inner.check_fleet(conn).await });
+        }
         self.finish(n, events);
+    }
+
+    /// Folds the current demand into the minute's peak; a new calendar minute hands the
+    /// previous one to the learner.
+    fn observe_demand(&self, st: &mut PoolState, calendar_now: DateTime<Utc>) {
+        let demand = st.demand();
+        let minute = calendar_now.duration_trunc(chrono::Duration::minutes(1)).unwrap_or(calendar_now);
+        match st.minute.take() {
+            Some((m, mut peak)) if m == minute => {
+                for (p, d) in peak.iter_mut().zip(demand) {
+                    *p = p.max(d);
+                }
+                st.minute = Some((m, peak));
+            }
+            Some((m, peak)) => {
+                st.learner.observe(m, peak);
+                st.minute = Some((minute, demand));
+            }
+            None => st.minute = Some((minute, demand)),
+        }
+    }
+
+    /// Reads [`FLEET_SQL`] on `conn`; `None` when the server does not answer in time.
+    pub(crate) async fn read_fleet(&self, conn: &PooledConnection) -> Option<FleetSnapshot> {
+        let prefix = format!("wedpool:{}:%", like_escape(&self.config.connect.app));
+        let mine = self.config.connect.application_name();
+        let deadline = self.config.connect.connect_timeout;
+        let row = match tokio::time::timeout(deadline, conn.object.query_one(FLEET_SQL, &[&prefix, &mine])).await {
+            Ok(Ok(row)) => row,
+            _ => return None,
+        };
+        let n = |name: &str| row.try_get::<_, i32>(name).map(|v| v.max(0) as usize).unwrap_or(0);
+        Some(FleetSnapshot {
+            max_connections: n("max_connections"),
+            superuser_reserved: n("superuser_reserved"),
+            reserved: n("reserved"),
+            others: n("others"),
+            ours: n("ours"),
+            mine: n("mine"),
+            instances: n("instances").max(1),
+        })
+    }
+
+    /// Records a reading: the new share, or no limit when the server could not tell.
+    pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>) {
+        st.budget_checked_at = Some(Instant::now());
+        st.budget_known = true;
+        st.budget = snapshot.map(|s| s.share(self.config.fleet_margin));
+    }
+
+    /// An idle connection to read the fleet budget with, when a reading is due.
+    fn take_for_fleet_check(&self, st: &mut PoolState, now: Instant) -> Option<PooledConnection> {
+        let due = self.config.fleet_budget
+            && !st.budget_checking
+            && st.budget_checked_at.is_none_or(|at| now.duration_since(at) >= self.config.fleet_refresh);
+        if !due {
+            return None;
+        }
+        let conn = st.idle.pop_back()?;
+        st.probing += 1;
+        st.budget_checking = true;
+        Some(conn)
+    }
+
+    /// Reads [`FLEET_SQL`] and sets this instance's share, then re-plans.
+    async fn check_fleet(self: Arc<Self>, mut conn: PooledConnection) {
+        let snapshot = self.read_fleet(&conn).await;
+        let mut events = Events::new();
+        let mut st = self.lock();
+        st.probing -= 1;
+        st.budget_checking = false;
+        self.apply_fleet(&mut st, snapshot);
+        if st.closed || conn.is_dead() {
+            let reason = if st.closed { "pool_ended" } else { "broken" };
+            self.retire(&mut st, conn, reason, &mut events);
+        } else {
+            conn.idle_since = Instant::now();
+            st.idle.push_back(conn);
+        }
+        let n = self.dispatch(&mut st, &mut events);
+        drop(st);
+        self.finish(n, events);
+        self.maintain();
     }
 
     async fn probe(self: Arc<Self>, mut conn: PooledConnection) {

@@ -16,6 +16,9 @@ use crate::events::{EventSink, DEFAULT_EVENT_MASK};
 use crate::health::{HealthMonitor, HealthReport};
 use crate::inner::{Events, PoolInner};
 use crate::lease::Lease;
+use crate::learner::{PriorityClass, TrafficLearner};
+use crate::metrics::{render, MetricsInput};
+use crate::planner::{Planner, ScalingPlan};
 use crate::maintenance::spawn_maintenance;
 use crate::priority::DatabaseContext;
 use crate::query::{Param, QueryResult};
@@ -72,6 +75,16 @@ impl Pool {
             last_attempt_at: None,
             retry_scheduled: false,
             sweeper_running: false,
+            in_use_by_class: [0; 3],
+            learner: TrafficLearner::new(config.calendar.all_timezones(), config.profile_alpha),
+            minute: None,
+            waits: Default::default(),
+            removed_by_reason: Default::default(),
+            scale_events: 0,
+            budget: None,
+            budget_checked_at: None,
+            budget_checking: false,
+            budget_known: !config.fleet_budget,
         };
         let inner = Arc::new(PoolInner {
             config,
@@ -196,7 +209,8 @@ impl Pool {
             }
         }
         let (sender, receiver) = oneshot::channel();
-        let waiter = Waiter { sender, priority, wedding_critical: ctx.is_wedding_critical, enqueued_at: now };
+        let class = PriorityClass::of(ctx, st.wedding_day);
+        let waiter = Waiter { sender, priority, wedding_critical: ctx.is_wedding_critical, class, enqueued_at: now };
         let ticket = st.queue.push(priority, may_use_reserve, now, waiter);
         st.receivers.insert(ticket, receiver);
         let early = usize::from(st.may_attempt_early(now));
@@ -296,6 +310,51 @@ impl Pool {
     /// The pool now.
     pub fn stats(&self) -> PoolStats {
         self.inner.lock().snapshot()
+    }
+
+    /// The target now and the changes expected in the next 48 hours of calendar time, each
+    /// with its reason (base, wedding day, lead-in, forecast, capped by budget).
+    pub fn scaling_plan(&self) -> ScalingPlan {
+        let st = self.inner.lock();
+        let config = &self.inner.config;
+        let planner = Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget };
+        planner.plan(self.inner.clock.now(), chrono::Duration::hours(48), chrono::Duration::minutes(15), 12)
+    }
+
+    /// The learned traffic profile as JSON (see [`TrafficLearner::export`]).
+    pub fn export_traffic_profile(&self) -> serde_json::Value {
+        self.inner.lock().learner.export()
+    }
+
+    /// Loads a profile exported earlier and re-plans at once.
+    ///
+    /// Fails with `INVALID_CONFIG` (field `trafficProfile`) naming what is malformed.
+    pub fn import_traffic_profile(&self, profile: &serde_json::Value) -> Result<(), PoolError> {
+        self.inner
+            .lock()
+            .learner
+            .import(profile)
+            .map_err(|m| PoolError::invalid_config("trafficProfile", m))?;
+        self.inner.maintain();
+        Ok(())
+    }
+
+    /// Prometheus text exposition of the pool.
+    pub fn metrics(&self) -> String {
+        let st = self.inner.lock();
+        render(&MetricsInput {
+            pool: &self.inner.config.connect.app,
+            stats: &st.snapshot(),
+            health: st.health.state(),
+            removed_by_reason: &st.removed_by_reason,
+            scale_events: st.scale_events,
+            waits: &st.waits,
+        })
+    }
+
+    /// This instance's share of the server's connections, once it has been read.
+    pub fn fleet_budget(&self) -> Option<usize> {
+        self.inner.lock().budget
     }
 
     /// The pool's view of the database.

@@ -164,6 +164,11 @@ impl<T> WaitQueue<T> {
         keys.into_iter().filter_map(|(_, t)| self.remove(t)).collect()
     }
 
+    /// Every queued waiter's value, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.normal.values().chain(self.reserve_eligible.values())
+    }
+
     /// Removes every waiter, best first.
     pub fn drain(&mut self) -> Vec<T> {
         let mut out = Vec::with_capacity(self.len());

@@ -1,6 +1,6 @@
 //! The pool's bookkeeping, changed only while its lock is held and never across an `.await`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,8 @@ use crate::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::health::HealthMonitor;
 use crate::lease::Lease;
+use crate::learner::{Demand, PriorityClass, TrafficLearner};
+use crate::metrics::WaitHistogram;
 use crate::queue::{Ticket, WaitQueue};
 use crate::reservation::{Reservations, SlotKind};
 use crate::scaling::ScalingTarget;
@@ -52,6 +54,8 @@ pub struct Waiter {
     pub priority: i64,
     /// Whether it is wedding-critical (keeps waiting while the database is down).
     pub wedding_critical: bool,
+    /// Its class, for demand learning and wait metrics.
+    pub class: PriorityClass,
     /// When it started waiting.
     pub enqueued_at: Instant,
 }
@@ -102,6 +106,26 @@ pub struct PoolState {
     pub retry_scheduled: bool,
     /// The task failing non-critical waiters while the database is down is running.
     pub sweeper_running: bool,
+    /// Connections held, per class.
+    pub in_use_by_class: [usize; 3],
+    /// Learned demand by hour of week.
+    pub learner: TrafficLearner,
+    /// The calendar minute being observed, and its demand peak so far.
+    pub minute: Option<(chrono::DateTime<chrono::Utc>, Demand)>,
+    /// Acquire waits per class.
+    pub waits: WaitHistogram,
+    /// Connections closed, by reason.
+    pub removed_by_reason: BTreeMap<&'static str, u64>,
+    /// Changes of the scaling target.
+    pub scale_events: u64,
+    /// This instance's share of the server, once read.
+    pub budget: Option<usize>,
+    /// When the share was last read.
+    pub budget_checked_at: Option<Instant>,
+    /// A share reading is in flight.
+    pub budget_checking: bool,
+    /// The first reading is done (until then the pool opens one connection only).
+    pub budget_known: bool,
 }
 
 impl PoolState {
@@ -141,7 +165,13 @@ impl PoolState {
         if self.closed || self.backing_off(now) {
             return 0;
         }
-        self.desired_live().saturating_sub(self.live + self.creating)
+        let wanted = self.desired_live().saturating_sub(self.live + self.creating);
+        if self.budget_known {
+            wanted
+        } else {
+            // Until the first fleet reading, open one connection only: it takes the reading.
+            wanted.min(1usize.saturating_sub(self.live + self.creating))
+        }
     }
 
     /// Whether a failed attempt's backoff is still running.
@@ -176,6 +206,15 @@ impl PoolState {
         self.target.min.max(self.in_use() + self.slots.free_reserved())
     }
 
+    /// Demand now: connections held plus callers waiting, per class.
+    pub fn demand(&self) -> Demand {
+        let mut demand = self.in_use_by_class.map(|n| n as f64);
+        for waiter in self.queue.values() {
+            demand[waiter.class as usize] += 1.0;
+        }
+        demand
+    }
+
     /// A snapshot for `stats()` and diagnostics.
     pub fn snapshot(&self) -> PoolStats {
         PoolStats {
@@ -200,6 +239,7 @@ impl PoolState {
             created: self.created,
             removed: self.removed,
             connect_failures: self.connect_failures,
+            budget: self.budget,
         }
     }
 }

@@ -48,4 +48,6 @@ pub struct PoolStats {
     pub removed: u64,
     /// Failed connection attempts since start.
     pub connect_failures: u64,
+    /// This instance's share of the server's connections, once read (fleet budget).
+    pub budget: Option<usize>,
 }

@@ -1,0 +1,161 @@
+//! The scaling planner: the target for any instant from the wedding calendar, the traffic
+//! forecast and the fleet budget — each change with its reason — and the next changes ahead.
+//! Pure: a function of `(configuration, learner, budget, time)`.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::calendar::WeddingCalendar;
+use crate::learner::TrafficLearner;
+use crate::scaling::{ScalingPolicy, ScalingTarget};
+
+/// Headroom above a forecast peak for max (min warms up to the peak itself).
+pub const FORECAST_HEADROOM: f64 = 1.25;
+
+/// A change the planner expects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedChange {
+    /// When it takes effect (calendar time).
+    pub at: DateTime<Utc>,
+    /// Min from then on.
+    pub min: usize,
+    /// Max from then on.
+    pub max: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// The current target and what comes next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingPlan {
+    /// In force now.
+    pub target: ScalingTarget,
+    /// Upcoming changes, soonest first.
+    pub next: Vec<PlannedChange>,
+}
+
+/// Everything a target depends on.
+pub struct Planner<'a> {
+    /// Base sizes and the wedding-day multiplier.
+    pub policy: &'a ScalingPolicy,
+    /// Wedding days and lead time.
+    pub calendar: &'a WeddingCalendar,
+    /// Learned demand.
+    pub learner: &'a TrafficLearner,
+    /// This instance's share of the server, once known.
+    pub budget: Option<usize>,
+}
+
+impl Planner<'_> {
+    /// The target at `t`: calendar first, raised to a forecast peak expected within the lead
+    /// time, then capped by the fleet budget. Never below the base min (unless the budget is
+    /// smaller), never above the budget.
+    pub fn target_at(&self, t: DateTime<Utc>) -> ScalingTarget {
+        let window = self.calendar.window_at(t);
+        let mut target = self.policy.target(window.as_ref());
+        let horizon = t + self.calendar.lead().max(Duration::hours(1));
+        if let Some(peak) = self.learner.peak_between(t, horizon) {
+            let ceiling = self.policy.ceiling();
+            let want_min = (peak.demand.ceil() as usize).min(ceiling);
+            let want_max = ((peak.demand * FORECAST_HEADROOM).ceil() as usize).min(ceiling);
+            if want_min > target.min || want_max > target.max {
+                target.min = target.min.max(want_min);
+                target.max = target.max.max(want_max);
+                let local = peak.timezone.from_utc_datetime(&peak.at.naive_utc());
+                let forecast = format!(
+                    "forecast for {} {}: {:.0} connections",
+                    local.format("%a %H:%M"),
+                    peak.timezone.name(),
+                    peak.demand
+                );
+                target.reason = if target.reason == "base" { forecast } else { format!("{}; {forecast}", target.reason) };
+            }
+        }
+        if let Some(budget) = self.budget {
+            if target.max > budget {
+                target.max = budget;
+                target.min = target.min.min(budget);
+                target.reason = format!("{}; capped by budget ({budget})", target.reason);
+            }
+        }
+        target.min = target.min.min(target.max);
+        target
+    }
+
+    /// The target now and the changes expected within `horizon`, checked every `step`.
+    pub fn plan(&self, now: DateTime<Utc>, horizon: Duration, step: Duration, limit: usize) -> ScalingPlan {
+        let target = self.target_at(now);
+        let mut next = Vec::new();
+        let mut previous = (target.min, target.max, kind(&target.reason));
+        let mut t = now + step;
+        while t <= now + horizon && next.len() < limit {
+            let candidate = self.target_at(t);
+            let key = (candidate.min, candidate.max, kind(&candidate.reason));
+            if key != previous {
+                next.push(PlannedChange { at: t, min: candidate.min, max: candidate.max, reason: candidate.reason });
+                previous = key;
+            }
+            t += step;
+        }
+        ScalingPlan { target, next }
+    }
+}
+
+/// The reason without numbers that change every hour (forecast values), for change detection.
+fn kind(reason: &str) -> String {
+    reason.split(": ").next().unwrap_or(reason).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn calendar() -> WeddingCalendar {
+        WeddingCalendar::new(vec![Weekday::Sat], vec![chrono_tz::Europe::London], vec![], Duration::minutes(60))
+    }
+
+    const POLICY: ScalingPolicy = ScalingPolicy { base_min: 2, base_max: 10, wedding_day_multiplier: 3.0 };
+
+    #[test]
+    fn forecast_raises_min_and_max_before_a_learned_peak() {
+        let mut learner = TrafficLearner::new(vec![chrono_tz::Europe::London], 1.0);
+        learner.observe(utc("2026-06-03T17:00:00Z"), [0.0, 0.0, 16.0]); // Wednesday 18:00 BST
+        learner.flush();
+        let cal = calendar();
+        let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: None };
+        let t = planner.target_at(utc("2026-06-10T16:30:00Z")); // 30 min before next Wednesday's peak
+        assert_eq!((t.min, t.max), (16, 20));
+        assert_eq!(t.reason, "forecast for Wed 18:00 Europe/London: 16 connections");
+        let quiet = planner.target_at(utc("2026-06-10T10:00:00Z"));
+        assert_eq!((quiet.min, quiet.max, quiet.reason.as_str()), (2, 10, "base"));
+    }
+
+    #[test]
+    fn budget_caps_every_target() {
+        let learner = TrafficLearner::new(vec![chrono_tz::Europe::London], 1.0);
+        let cal = calendar();
+        let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: Some(12) };
+        let t = planner.target_at(utc("2026-06-13T12:00:00Z"));
+        assert_eq!((t.min, t.max), (6, 12));
+        assert_eq!(t.reason, "wedding day in Europe/London (2026-06-13); capped by budget (12)");
+    }
+
+    #[test]
+    fn plan_lists_the_lead_in_the_wedding_day_and_its_end() {
+        let learner = TrafficLearner::new(vec![chrono_tz::Europe::London], 1.0);
+        let cal = calendar();
+        let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: None };
+        let plan = planner.plan(utc("2026-06-12T12:00:00Z"), Duration::hours(48), Duration::minutes(15), 10);
+        assert_eq!(plan.target.reason, "base");
+        let reasons: Vec<_> = plan.next.iter().map(|c| (c.at, c.max, c.reason.clone())).collect();
+        assert_eq!(reasons[0].0, utc("2026-06-12T22:00:00Z"));
+        assert!(reasons[0].2.starts_with("lead-in before wedding day in Europe/London"));
+        assert_eq!(reasons[1].0, utc("2026-06-12T23:00:00Z"));
+        assert_eq!(reasons[1].1, 30);
+        assert_eq!(reasons[2], (utc("2026-06-13T23:00:00Z"), 10, "base".to_string()));
+    }
+}
