@@ -11,6 +11,8 @@ const FILES = {
   W5: 'w5-mixed-priority', W6: 'w6-result-sizes', W7: 'w7-saturday-burst',
 };
 
+const WARM_UP_LIMIT_MS = 30_000;
+
 const { values: args } = parseArgs({
   options: { driver: { type: 'string' }, workload: { type: 'string' }, url: { type: 'string' }, quick: { type: 'boolean' } },
 });
@@ -22,7 +24,12 @@ if (!FILES[args.workload] || !args.driver || !url) {
 
 /** Opens every connection the pool may hold, so no workload measures connection set-up. */
 async function warmPool(d) {
-  const conns = await Promise.all(Array.from({ length: d.maxSize }, () => d.acquire(CONTEXTS.critical)));
+  let timer;
+  const stalled = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`warm-up stalled: ${d.maxSize} connections not open after ${WARM_UP_LIMIT_MS} ms; pool: ${JSON.stringify(d.describe())}`)), WARM_UP_LIMIT_MS);
+  });
+  const conns = await Promise.race([Promise.all(Array.from({ length: d.maxSize }, () => d.acquire(CONTEXTS.critical))), stalled]);
+  clearTimeout(timer);
   for (const conn of conns) d.release(conn);
 }
 
@@ -36,7 +43,7 @@ try {
 } catch (err) {
   message = { error: String(err?.stack ?? err) };
 }
-await driver.end();
+await Promise.race([driver.end(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
 if (process.send) process.send(message, () => process.exit(0));
 else {
   console.log(JSON.stringify(message, null, 2));

@@ -136,7 +136,8 @@ await withDatabase(async (url, server) => {
     rows,
     failures,
     notes,
-    runs,
+    // Per process: errors and the pool's stats at the end (figures are in rows[].values[lib].reps).
+    runs: runs.map(({ figures, ...run }) => run),
   };
   const dir = writeResults(report);
   console.log(`\n${machineTable(machine)}\n\nResults (median of ${reps}, min–max in brackets)\n\n${resultsTable(rows, failures, libraries)}\n\nTargets\n\n${targetsTable(targets)}\n`);

@@ -61,11 +61,14 @@ export function parseExposition(text: string): Map<string, Family> {
  * pool at each scrape. Returns the registered family names.
  */
 export function registerPrometheusMetrics(pool: WeddingAwareConnectionPool, register: PromRegistryLike): string[] {
-  let cache: { at: number; families: Map<string, Family> } | undefined;
+  // One reading per scrape: prom-client asks every family within one turn of the event loop.
+  let cache: Map<string, Family> | undefined;
   const read = (): Map<string, Family> => {
-    const now = Date.now();
-    if (!cache || now - cache.at > 50) cache = { at: now, families: parseExposition(pool.metrics()) };
-    return cache.families;
+    if (!cache) {
+      cache = parseExposition(pool.metrics());
+      setImmediate(() => (cache = undefined));
+    }
+    return cache;
   };
   const names = [...read().keys()];
   for (const name of names) {

@@ -71,7 +71,7 @@ describe('password authentication', () => {
 
     const started = performance.now();
     const first = await settle(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? pool.getConnection() : pool.query('select 1'))),
+      Array.from({ length: 50 }, (_, i): Promise<unknown> => (i % 2 ? pool.getConnection() : pool.query('select 1'))),
       started,
     );
     expectOnlyTypedErrors(first);

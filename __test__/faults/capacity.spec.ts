@@ -197,7 +197,9 @@ describe('abort storms', () => {
     const controllers = Array.from({ length: N }, () => new AbortController());
     const ctxs: DatabaseContext[] = [{}, { isActiveWedding: true }, { isWeddingCritical: true }, { isCriticalOperation: true }];
     const waiters = controllers.map((c, i) =>
-      track(i % 3 === 0 ? pool.query('select 1', [], ctxs[i % 4], { signal: c.signal }) : pool.getConnection(ctxs[i % 4], { signal: c.signal })),
+      track<unknown>(
+        i % 3 === 0 ? pool.query('select 1', [], ctxs[i % 4], { signal: c.signal }) : pool.getConnection(ctxs[i % 4], { signal: c.signal }),
+      ),
     );
     // Plus waiters whose signals time out on their own, spread over 1–50 ms.
     const timed = Array.from({ length: 1_000 }, (_, i) => track(pool.getConnection(ctxs[i % 4], { signal: AbortSignal.timeout(1 + (i % 50)) })));

@@ -185,7 +185,7 @@ describe('database down for the whole acquire deadline', () => {
 
     const started = performance.now();
     const [acq, q] = await settle(
-      [pool.getConnection(CRITICAL, { timeoutMillis: 2_000 }), pool.query('select 1', [], CRITICAL, { timeoutMillis: 2_000 })],
+      [pool.getConnection(CRITICAL, { timeoutMillis: 2_000 }) as Promise<unknown>, pool.query('select 1', [], CRITICAL, { timeoutMillis: 2_000 })],
       started,
     );
     for (const o of [acq, q]) {

@@ -113,7 +113,8 @@ function startSampler(pool: WeddingAwareConnectionPool, intervalMs = 5): Sampler
  */
 export function faultPool(options: FaultPoolOptions): { pool: FaultPool; appName: string; sampler: Sampler } {
   seq += 1;
-  const appName = options.applicationName ?? `wedpool-fault-${process.pid}-${seq}`;
+  // Terminated by '-pool' so that no name is a substring of another (see serverCount).
+  const appName = options.applicationName ?? `wedpool-fault-${process.pid}-${seq}-pool`;
   const pool = new WeddingAwareConnectionPool({
     weddingDayMultiplier: 1,
     priorityAgingPerSecond: 0,
@@ -206,10 +207,15 @@ export async function adminClient(url: string): Promise<pg.Client> {
   return c;
 }
 
-/** Client backends with this application_name on the server. */
+/**
+ * Client backends of the pool whose applicationName is `appName` (the server may see it
+ * decorated, e.g. `wedpool:<name>:<id>`, so it is matched as a substring; names are chosen so
+ * that none contains another).
+ */
 export async function serverCount(admin: pg.Client, appName: string, extra = ''): Promise<number> {
   const r = await admin.query(
-    `select count(*)::int as n from pg_stat_activity where application_name = $1 and backend_type = 'client backend' ${extra}`,
+    `select count(*)::int as n from pg_stat_activity
+      where (application_name = $1 or strpos(application_name, $1) > 0) and backend_type = 'client backend' ${extra}`,
     [appName],
   );
   return r.rows[0].n as number;

@@ -12,7 +12,7 @@ const WEDNESDAY = new Date('2026-06-10T12:00:00Z');
 
 function options(url, scenario) {
   const common = { connectionString: url, applicationName: 'wedpool-bench', weddingCalendar: { timezones: ['UTC'], weekdays: ['saturday'] } };
-  const size = (max) => ({ min: 0, max, idleTimeoutMillis: 0, acquireTimeoutMillis: 120_000 });
+  const size = (max) => ({ min: 0, max, idleTimeoutMillis: 0, acquireTimeoutMillis: 60_000 });
   switch (scenario) {
     case 'mixed-priority':
       return { ...common, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1, emergencyReservedConnections: W5.reserve };

@@ -130,13 +130,20 @@ export async function openPage(executablePath, url, { width = 1400, height = 900
         if (exceptionDetails) throw new Error(`evaluate: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
         return result.value;
       },
-      /** Writes a PNG of the whole page to `file`; returns its size in CSS pixels. */
-      async screenshot(file) {
+      /**
+       * Writes a PNG of the whole page (or of `clip`: { x, y, width, height } in CSS pixels) to
+       * `file`; returns the page's size in CSS pixels.
+       */
+      async screenshot(file, { clip } = {}) {
         const metrics = await call('Page.getLayoutMetrics');
         const size = metrics.cssContentSize ?? metrics.contentSize;
         const fullHeight = Math.ceil(Math.max(height, size.height));
         await call('Emulation.setDeviceMetricsOverride', { width, height: fullHeight, deviceScaleFactor: 1, mobile: false });
-        const { data } = await call('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
+        const { data } = await call('Page.captureScreenshot', {
+          format: 'png',
+          captureBeyondViewport: true,
+          ...(clip ? { clip: { ...clip, scale: 1 } } : {}),
+        });
         writeFileSync(file, Buffer.from(data, 'base64'));
         return { width, height: fullHeight };
       },

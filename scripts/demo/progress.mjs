@@ -12,8 +12,8 @@ export class Progress {
   }
 
   /**
-   * Offers a new state: `segments` is a list of { text, priority } (lower number = more
-   * important). Printed now on a TTY (throttled), or every `printEveryMillis` otherwise.
+   * Offers a new state: `segments` is a list of { text, alt?, priority } (lower number = more
+   * important; `alt` is a shorter form for narrow terminals). Printed now on a TTY (throttled), or every `printEveryMillis` otherwise.
    */
   update(segments, { force = false } = {}) {
     const now = performance.now();
@@ -45,14 +45,24 @@ export class Progress {
   }
 }
 
+/**
+ * The longest line that fits `width`: keeps the k most important segments for the largest k
+ * that fits, in full or else in their short forms; truncates only if even one does not fit.
+ */
 function fit(segments, width) {
-  const kept = [...segments];
-  const render = () => kept.map((s) => s.text).join(' │ ');
-  while (render().length > width && kept.length > 1) {
-    let worst = 0;
-    for (let i = 1; i < kept.length; i++) if (kept[i].priority > kept[worst].priority) worst = i;
-    kept.splice(worst, 1);
+  const byImportance = [...segments].sort((a, b) => a.priority - b.priority);
+  const render = (kept, short) =>
+    segments
+      .filter((s) => kept.includes(s))
+      .map((s) => (short && s.alt ? s.alt : s.text))
+      .join(' │ ');
+  for (let k = byImportance.length; k >= 1; k--) {
+    const kept = byImportance.slice(0, k);
+    for (const short of [false, true]) {
+      const line = render(kept, short);
+      if (line.length <= width) return line;
+    }
   }
-  const line = render();
-  return line.length > width ? `${line.slice(0, Math.max(0, width - 1))}…` : line;
+  const line = render(byImportance.slice(0, 1), true);
+  return `${line.slice(0, Math.max(0, width - 1))}…`;
 }

@@ -117,17 +117,18 @@ export async function runWeekend({ name, pool, schedule, weekend, runMillis, mod
 
   const show = (sim, s, force = false) => {
     const now = performance.now();
-    const p99 = CLASS_KEYS.map((c) => `${CLASSES[c].short} ${formatMs(percentile(live[c].current(now), 99))}`).join(', ');
+    const p99s = CLASS_KEYS.map((c) => formatMs(percentile(live[c].current(now), 99)));
+    const p99 = CLASS_KEYS.map((c, i) => `${CLASSES[c].short} ${p99s[i]}`).join(' · ');
     const locals = TIMEZONES.map((tz) => {
       const l = localTime(sim, tz.zone);
       return `${tz.short} ${l.weekday} ${l.hhmm}`;
     }).join('  ');
     progress.update(
       [
-        { text: `${name.padEnd(10)} ${utcLabel(sim)}`, priority: 0 },
+        { text: `${name.padEnd(10)} ${utcLabel(sim)}`, alt: `${name} ${utcLabel(sim).replace(' UTC', '')}`, priority: 0 },
         { text: `pool ${String(s.size).padStart(2)}/${String(s.maxSize).padStart(2)} (min ${s.minSize})`, priority: 1 },
-        { text: `waiting ${String(s.waiting).padStart(4)}`, priority: 2 },
-        { text: `p99 wait ${p99}`, priority: 3 },
+        { text: `waiting ${String(s.waiting).padStart(3)}`, priority: 2 },
+        { text: `p99 ${p99}`, alt: `p99 ${p99s.map((v) => v.replace(' ', '')).join('/')}`, priority: 3 },
         { text: `${launched} requests, ${failedTotal} failed`, priority: 5 },
         { text: locals, priority: 4 },
       ],

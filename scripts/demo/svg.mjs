@@ -55,19 +55,46 @@ function legendLayout(items, width, left) {
   return { items: out, height: items.length ? 14 + row * 17 + 10 : 0 };
 }
 
-export function chart(spec) {
+const LEFT = 68;
+const RIGHT = 14;
+
+function layout(spec) {
   const width = spec.width ?? 660;
   const series = spec.series.filter((s) => s.points);
   const legendItems = series.filter((s) => s.legend !== false).map((s) => ({ name: s.name, color: s.color, kind: s.kind, dash: s.dash, pattern: s.pattern }));
-  const left = 58;
-  const right = 14;
-  const legend = legendLayout(legendItems, width, left);
-  const top = legend.height + 12 + (spec.annotations?.length ? 14 : 0);
+  const legend = legendLayout(legendItems, width, LEFT);
+  const plotW = width - LEFT - RIGHT;
+  // Annotation markers go in lanes above the plot, so that close ones do not overlap.
+  const lanes = [];
+  const annotations = (spec.annotations ?? [])
+    .filter((a) => a.x >= spec.x.min && a.x <= spec.x.max)
+    .map((a, i) => ({ ...a, label: a.label ?? String(i + 1), px: LEFT + ((a.x - spec.x.min) / (spec.x.max - spec.x.min)) * plotW }))
+    .sort((a, b) => a.px - b.px)
+    .map((a) => {
+      let lane = lanes.findIndex((lastX) => a.px - lastX >= 17);
+      if (lane === -1) {
+        lane = lanes.length;
+        lanes.push(a.px);
+      } else lanes[lane] = a.px;
+      return { ...a, lane };
+    });
+  const top = legend.height + 12 + lanes.length * 17;
+  return { width, series, legend, plotW, annotations, top };
+}
+
+/** The y of the plot area's top edge: pass the larger of two charts' as `spec.top` to align them. */
+export function chartTop(spec) {
+  return layout(spec).top;
+}
+
+export function chart(spec) {
+  const { width, series, legend, plotW, annotations, top: naturalTop } = layout(spec);
+  const left = LEFT;
+  const top = Math.max(naturalTop, spec.top ?? 0);
   const plotH = (spec.height ?? 240) - 60;
   const stripH = (spec.strips?.length ?? 0) * 18;
   const bottom = 36 + (spec.x.label ? 14 : 0) + (stripH ? stripH + 8 : 0);
   const height = top + plotH + bottom;
-  const plotW = width - left - right;
 
   const { x } = spec;
   const sx = (v) => left + ((v - x.min) / (x.max - x.min)) * plotW;
@@ -129,7 +156,7 @@ export function chart(spec) {
     parts.push(`<text x="${r1(sx(t.value))}" y="${top + plotH + 16}" text-anchor="middle" fill="#444">${esc(t.label)}</text>`);
   }
   if (spec.y.label) {
-    parts.push(`<text transform="translate(12 ${r1(top + plotH / 2)}) rotate(-90)" text-anchor="middle" fill="#444">${esc(spec.y.label)}</text>`);
+    parts.push(`<text transform="translate(11 ${r1(top + plotH / 2)}) rotate(-90)" text-anchor="middle" fill="#444">${esc(spec.y.label)}</text>`);
   }
   let stripTop = top + plotH + 24;
   if (spec.x.label) {
@@ -213,19 +240,18 @@ export function chart(spec) {
     if (h.label) parts.push(`<text x="${left + plotW - 4}" y="${yy - 4}" text-anchor="end" fill="${h.color ?? '#777'}" font-size="10">${esc(h.label)}</text>`);
   }
 
-  // annotations: numbered markers above the plot
-  (spec.annotations ?? []).forEach((a, i) => {
-    if (a.x < x.min || a.x > x.max) return;
-    const ax = r1(sx(a.x));
+  // annotations: numbered markers above the plot, in lanes
+  for (const a of annotations) {
+    const ax = r1(a.px);
     const color = a.color ?? '#7a3b8f';
-    const label = a.label ?? String(i + 1);
+    const cy = top - 10 - a.lane * 17;
     parts.push(
-      `<g class="annotation"><line x1="${ax}" x2="${ax}" y1="${top - 6}" y2="${top + plotH}" stroke="${color}" stroke-dasharray="3 3"/>` +
-        `<circle cx="${ax}" cy="${top - 10}" r="7" fill="${color}"/><text x="${ax}" y="${top - 6.5}" text-anchor="middle" fill="#fff" font-size="10" font-weight="bold">${esc(label)}</text>` +
+      `<g class="annotation"><line x1="${ax}" x2="${ax}" y1="${cy + 7}" y2="${top + plotH}" stroke="${color}" stroke-dasharray="3 3"/>` +
+        `<circle cx="${ax}" cy="${cy}" r="7" fill="${color}"/><text x="${ax}" y="${cy + 3.5}" text-anchor="middle" fill="#fff" font-size="10" font-weight="bold">${esc(a.label)}</text>` +
         (a.title ? `<title>${esc(a.title)}</title>` : '') +
         '</g>',
     );
-  });
+  }
 
   // strips under the axis
   (spec.strips ?? []).forEach((strip, row) => {

@@ -2,8 +2,10 @@
 //! `max_connections`. Each pool keeps its max within its share:
 //! `fair = (max_connections − superuser_reserved − reserved − other applications' connections −
 //! safety margin) ÷ live instances of the same application`. So that instances starting at
-//! different moments never overshoot the server together, an instance only grows into slots
-//! that are free right now: `share = min(fair, mine + free)`. Instances above their fair share
+//! different moments never overshoot the server together, an instance only grows into its part
+//! of the slots free right now: `share = min(fair, mine + ⌈free ÷ instances⌉)` (instances
+//! reading at the same moment then take the free slots between them, overshooting by less than
+//! one slot each, which the safety margin absorbs). Instances above their fair share
 //! shrink at their next reading (by idle retirement), which frees slots for the others. Pure
 //! arithmetic here; the SQL that feeds it is [`FLEET_SQL`], run by the maintenance task.
 
@@ -52,10 +54,11 @@ impl FleetSnapshot {
         self.usable(margin) / self.instances.max(1)
     }
 
-    /// This instance's max: its fair share, but growing only into slots free now; at least 1.
+    /// This instance's max: its fair share, but growing only into its part of the slots free
+    /// now; at least 1.
     pub fn share(&self, margin: usize) -> usize {
         let free = self.usable(margin).saturating_sub(self.ours);
-        self.fair_share(margin).min(self.mine + free).max(1)
+        self.fair_share(margin).min(self.mine + free.div_ceil(self.instances.max(1))).max(1)
     }
 }
 
@@ -74,8 +77,9 @@ mod tests {
 
     #[test]
     fn a_newcomer_grows_only_into_free_slots() {
-        // The first instance holds 30 of the 34 usable slots: the second may take 4 for now.
-        assert_eq!(snapshot(0, 31, 1, 2).share(3), 4);
+        // The first instance holds 30 of the 34 usable slots: the second may take half of the 3
+        // free ones (rounded up) for now.
+        assert_eq!(snapshot(0, 31, 1, 2).share(3), 3);
         // The first instance is told to shrink to its fair share.
         assert_eq!(snapshot(0, 31, 30, 2).share(3), 17);
     }

@@ -164,58 +164,43 @@ impl PoolInner {
 
     async fn create_one(self: Arc<Self>) {
         let result = self.config.connect.open(&self.objects).await;
-        let reading_due = self.config.fleet_budget && {
-            let mut st = self.lock();
-            let due = !st.budget_known && !st.budget_checking && result.is_ok();
-            st.budget_checking |= due;
-            due
+        let read_fleet = match &result {
+            Ok((object, _, _)) => self.first_fleet_reading(object).await,
+            Err(_) => false,
         };
-        {
-            let mut events = Events::new();
-            let mut st = self.lock();
-            st.creating -= 1;
-            match result {
-                Ok((object, process_id, fate)) => self.adopt(&mut st, object, process_id, fate, &mut events),
-                Err(error) => self.on_connect_failure(&mut st, error, &mut events),
-            }
-            let n = self.dispatch(&mut st, &mut events);
-            drop(st);
-            self.changed.notify_waiters();
-            self.finish(n, events);
+        let mut events = Events::new();
+        let mut st = self.lock();
+        st.creating -= 1;
+        match result {
+            Ok((object, process_id, fate)) => self.adopt(&mut st, object, process_id, fate, &mut events),
+            Err(error) => self.on_connect_failure(&mut st, error, &mut events),
         }
-        if reading_due {
-            self.clone().first_fleet_reading().await;
+        let n = self.dispatch(&mut st, &mut events);
+        drop(st);
+        self.changed.notify_waiters();
+        self.finish(n, events);
+        if read_fleet {
+            // Re-plan with the budget now that it is known.
+            self.maintain();
         }
     }
 
-    /// Takes the first fleet reading on an idle connection (or the next one released).
-    async fn first_fleet_reading(self: Arc<Self>) {
-        let conn = {
+    /// Until the first fleet reading the pool opens one connection only; that connection
+    /// takes the reading before anyone gets it.
+    async fn first_fleet_reading(&self, object: &Object) -> bool {
+        let due = {
             let mut st = self.lock();
-            match st.idle.pop_back() {
-                Some(conn) => {
-                    st.probing += 1;
-                    Some(conn)
-                }
-                None => None,
-            }
+            let due = self.config.fleet_budget && !st.budget_known && !st.budget_checking;
+            st.budget_checking |= due;
+            due
         };
-        let Some(conn) = conn else {
-            // The new connection went straight to a caller: read at the next maintenance pass.
-            self.lock().budget_checking = false;
-            return;
-        };
-        let snapshot = self.read_fleet(&conn).await;
-        let mut events = Events::new();
-        let mut st = self.lock();
-        st.probing -= 1;
-        st.budget_checking = false;
-        self.apply_fleet(&mut st, snapshot);
-        st.idle.push_back(conn);
-        let n = self.dispatch(&mut st, &mut events);
-        drop(st);
-        self.finish(n, events);
-        self.maintain();
+        if due {
+            let snapshot = self.read_fleet(object).await;
+            let mut st = self.lock();
+            st.budget_checking = false;
+            self.apply_fleet(&mut st, snapshot);
+        }
+        due
     }
 
     fn adopt(self: &Arc<Self>, st: &mut PoolState, object: Object, process_id: i32, fate: Arc<crate::driver::ConnectionFate>, events: &mut Events) {
@@ -325,13 +310,24 @@ impl PoolInner {
         } else {
             None
         };
+        let mut fleet_reading = None;
         match reason {
             Some(reason) => self.retire(&mut st, conn, reason, &mut events),
+            // Under full load no connection is ever idle: a due fleet reading takes this one.
+            None if st.idle.is_empty() && self.fleet_reading_due(&st, now) => {
+                st.probing += 1;
+                st.budget_checking = true;
+                fleet_reading = Some(conn);
+            }
             None => st.idle.push_back(conn),
         }
         let n = self.dispatch(&mut st, &mut events);
         let closing = st.closed;
         drop(st);
+        if let Some(conn) = fleet_reading {
+            let inner = self.clone();
+            self.runtime.spawn(async move { inner.check_fleet(conn).await });
+        }
         if closing {
             self.changed.notify_waiters();
         }

@@ -122,11 +122,11 @@ impl PoolInner {
     }
 
     /// Reads [`FLEET_SQL`] on `conn`; `None` when the server does not answer in time.
-    pub(crate) async fn read_fleet(&self, conn: &PooledConnection) -> Option<FleetSnapshot> {
+    pub(crate) async fn read_fleet(&self, object: &deadpool_postgres::Object) -> Option<FleetSnapshot> {
         let prefix = format!("wedpool:{}:%", like_escape(&self.config.connect.app));
         let mine = self.config.connect.application_name();
         let deadline = self.config.connect.connect_timeout;
-        let row = match tokio::time::timeout(deadline, conn.object.query_one(FLEET_SQL, &[&prefix, &mine])).await {
+        let row = match tokio::time::timeout(deadline, object.query_one(FLEET_SQL, &[&prefix, &mine])).await {
             Ok(Ok(row)) => row,
             _ => return None,
         };
@@ -149,12 +149,17 @@ impl PoolInner {
         st.budget = snapshot.map(|s| s.share(self.config.fleet_margin));
     }
 
-    /// An idle connection to read the fleet budget with, when a reading is due.
-    fn take_for_fleet_check(&self, st: &mut PoolState, now: Instant) -> Option<PooledConnection> {
-        let due = self.config.fleet_budget
+    /// Whether a fleet reading is due (and none is in flight).
+    pub(crate) fn fleet_reading_due(&self, st: &PoolState, now: Instant) -> bool {
+        self.config.fleet_budget
             && !st.budget_checking
-            && st.budget_checked_at.is_none_or(|at| now.duration_since(at) >= self.config.fleet_refresh);
-        if !due {
+            && st.budget_checked_at.is_none_or(|at| now.duration_since(at) >= self.config.fleet_refresh)
+    }
+
+    /// An idle connection to read the fleet budget with, when a reading is due. (Under full
+    /// load there is none; a released connection takes the reading then, see `release`.)
+    fn take_for_fleet_check(&self, st: &mut PoolState, now: Instant) -> Option<PooledConnection> {
+        if !self.fleet_reading_due(st, now) {
             return None;
         }
         let conn = st.idle.pop_back()?;
@@ -164,8 +169,8 @@ impl PoolInner {
     }
 
     /// Reads [`FLEET_SQL`] and sets this instance's share, then re-plans.
-    async fn check_fleet(self: Arc<Self>, mut conn: PooledConnection) {
-        let snapshot = self.read_fleet(&conn).await;
+    pub(crate) async fn check_fleet(self: Arc<Self>, mut conn: PooledConnection) {
+        let snapshot = self.read_fleet(&conn.object).await;
         let mut events = Events::new();
         let mut st = self.lock();
         st.probing -= 1;

@@ -1,0 +1,76 @@
+// Fleet budget: several instances of one application share the server's max_connections.
+import { describe, expect, it } from 'vitest';
+
+import { WeddingAwareConnectionPool, WedPoolError } from '../dist/index.js';
+import { sleep } from './support/pool';
+import { useThrowawayPostgres } from './support/throwaway';
+
+const db = useThrowawayPostgres({ settings: { max_connections: '40' } });
+
+describe('fleet budget', () => {
+  it('keeps three busy instances within the server limit, with no too-many-clients errors', async () => {
+    const pools = ['a', 'b', 'c'].map(
+      (instanceId) =>
+        new WeddingAwareConnectionPool({
+          connectionString: db.url,
+          applicationName: 'fleet-spec',
+          instanceId,
+          basePoolSize: { max: 30, acquireTimeoutMillis: 20_000 },
+          weddingDayMultiplier: 1,
+          fleetBudget: { refreshMillis: 100, safetyMargin: 3 },
+          maintenanceIntervalMillis: 50,
+        }),
+    );
+    const observer = new WeddingAwareConnectionPool({ connectionString: db.url, applicationName: 'fleet-observer', basePoolSize: { max: 1 }, fleetBudget: false });
+    const errors: string[] = [];
+    let peakServer = 0;
+    let stop = false;
+    const sampler = (async () => {
+      while (!stop) {
+        const { rows } = await observer.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'");
+        peakServer = Math.max(peakServer, rows[0].n);
+        await sleep(20);
+      }
+    })();
+    try {
+      const deadline = Date.now() + 4_000;
+      await Promise.all(
+        pools.flatMap((pool) =>
+          Array.from({ length: 40 }, async () => {
+            while (Date.now() < deadline) {
+              try {
+                await pool.query('select pg_sleep(0.01)');
+              } catch (err) {
+                errors.push(err instanceof WedPoolError ? err.code : String(err));
+              }
+            }
+          }),
+        ),
+      );
+      const budgets = pools.map((p) => p.stats().budget);
+      const sizes = pools.map((p) => p.stats().size);
+      // (40 − 3 superuser-reserved − 1 observer − 3 margin) ÷ 3 = 11 each.
+      expect(budgets).toEqual([11, 11, 11]);
+      expect(sizes.every((s) => s <= 11)).toBe(true);
+      expect(pools.map((p) => p.stats().connectFailures)).toEqual([0, 0, 0]);
+      expect(errors).toEqual([]);
+      expect(peakServer).toBeLessThanOrEqual(37);
+      expect(pools[0].stats().maxSize).toBe(11);
+      expect(pools[0].scalingPlan().target.reason).toContain('capped by budget (11)');
+    } finally {
+      stop = true;
+      await sampler;
+      await Promise.all([...pools, observer].map((p) => p.end()));
+    }
+  });
+
+  it('names connections wedpool:<app>:<instance>', async () => {
+    const pool = new WeddingAwareConnectionPool({ connectionString: db.url, applicationName: 'naming-spec', instanceId: 'i-7', fleetBudget: false });
+    try {
+      const { rows } = await pool.query<{ name: string }>('select current_setting($1) as name', ['application_name']);
+      expect(rows[0].name).toBe('wedpool:naming-spec:i-7');
+    } finally {
+      await pool.end();
+    }
+  });
+});
