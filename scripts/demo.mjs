@@ -172,6 +172,7 @@ await withDatabase(async (url, server) => {
     await admin.end();
   }
   if (stop.signal.aborted) {
+    console.log(`Stopped early; schema ${schema} dropped, no report written.`);
     process.exitCode = 130;
     return;
   }

@@ -57,6 +57,7 @@ describe('password authentication', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(textOf(err)).not.toContain(WRONG);
     expect(inspect(pool, { depth: 5, showHidden: true })).not.toContain(WRONG);
+    await expectBaseline(pool);
   });
 
   it('50 waiters on a wrong password all fail fast with the auth error, with about one login attempt per backoff window', async () => {

@@ -234,13 +234,13 @@ describe('slow query past its deadline', () => {
 
   it('honours per-call queryTimeoutMillis on pool.query and conn.query', async () => {
     const { pool, appName } = faultPool({ connectionString: DATABASE_URL(), basePoolSize: { max: 2 }, queryTimeoutMillis: 10_000 });
-    const viaPool = await track(pool.query('select pg_sleep(2) as slow_pool', [], {}, { queryTimeoutMillis: 300 } as never));
+    const viaPool = await track(pool.query('select pg_sleep(2) as slow_pool', [], {}, { queryTimeoutMillis: 300 }));
     expect(viaPool.ok).toBe(false);
     expectWedPoolError(viaPool.error, 'QUERY_TIMEOUT', 'QueryTimeoutError');
     expect(viaPool.ms).toBeLessThanOrEqual(600);
 
     const conn = await pool.getConnection();
-    const viaConn = await track(conn.query('select pg_sleep(2) as slow_conn', [], { queryTimeoutMillis: 300 } as never));
+    const viaConn = await track(conn.query('select pg_sleep(2) as slow_conn', [], { queryTimeoutMillis: 300 }));
     conn.release();
     expect(viaConn.ok).toBe(false);
     expectWedPoolError(viaConn.error, 'QUERY_TIMEOUT', 'QueryTimeoutError');
@@ -251,7 +251,7 @@ describe('slow query past its deadline', () => {
       'both slow queries cancelled on the server',
     );
     // A query under its deadline is unaffected.
-    expect((await pool.query('select 1 as ok from pg_sleep(0.05)', [], {}, { queryTimeoutMillis: 2_000 } as never)).rows[0]).toMatchObject({ ok: 1 });
+    expect((await pool.query('select 1 as ok from pg_sleep(0.05)', [], {}, { queryTimeoutMillis: 2_000 })).rows[0]).toMatchObject({ ok: 1 });
     await expectBaseline(pool, { admin });
   });
 });
@@ -266,7 +266,7 @@ describe('cancel requests never hit the next caller', () => {
         for (let k = 0; k < 30; k += 1) {
           const queryTimeoutMillis = 60 + ((k * 13 + w * 7) % 60);
           const conn = await pool.getConnection({}, { timeoutMillis: 5_000 });
-          const slow = await track(conn.query('select pg_sleep(1)', [], { queryTimeoutMillis } as never));
+          const slow = await track(conn.query('select pg_sleep(1)', [], { queryTimeoutMillis }));
           conn.release();
           if (slow.ok || (slow.error as { code?: string }).code !== 'QUERY_TIMEOUT') {
             timedOut.push(`worker ${w} round ${k}: ${slow.ok ? 'completed' : String(slow.error)} after ${Math.round(slow.ms)} ms (deadline ${queryTimeoutMillis})`);

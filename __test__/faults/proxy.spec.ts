@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { sleep, until } from '../support/faults';
 import { DATABASE_URL } from '../support/pool';
+import { useProcessGuards } from '../support/process-guards';
 import { startProxy, type PgProxy } from '../support/proxy';
+
+useProcessGuards();
 
 let proxy: PgProxy | null = null;
 const clients: pg.Client[] = [];

@@ -84,7 +84,7 @@ export function parseArgs(argv) {
   return args;
 }
 
-export const USAGE = `usage: npm run demo [-- --quick] [-- --seed N] [-- --out DIR]
+export const USAGE = `usage: npm run demo [-- [--quick] [--seed N] [--out DIR]]
 
 Simulates a wedding weekend (Friday to Sunday, weddings in ${TIMEZONES.map((t) => t.city).join(', ')})
 against PostgreSQL, first on WedPool, then on a fixed-size pool, and writes DIR/weekend.html

@@ -152,13 +152,15 @@ export async function runWeekend({ name, pool, schedule, weekend, runMillis, mod
     if (elapsed >= nextSample) {
       const s = sample(sim);
       show(sim, s);
-      nextSample += mode.sampleMillis;
+      nextSample = elapsed + mode.sampleMillis;
     }
     await sleep(2);
   }
-  calendarSim = end;
-  pool.setCalendarTime(new Date(end));
-  show(end, sample(end), true);
+  if (!signal.aborted) {
+    calendarSim = end;
+    pool.setCalendarTime(new Date(end));
+  }
+  show(calendarSim, sample(calendarSim), true);
   const drainStarted = performance.now();
   await Promise.allSettled([...inflight]);
   const drainMillis = performance.now() - drainStarted;

@@ -55,10 +55,14 @@ impl FleetSnapshot {
     }
 
     /// This instance's max: its fair share, but growing only into its part of the slots free
-    /// now; at least 1.
-    pub fn share(&self, margin: usize) -> usize {
-        let free = self.usable(margin).saturating_sub(self.ours);
-        self.fair_share(margin).min(self.mine + free.div_ceil(self.instances.max(1))).max(1)
+    /// now; at least 1. `open` is what this instance has open or is opening — connections
+    /// still being opened do not show in `pg_stat_activity` yet, and counting them keeps an
+    /// instance from claiming the same free slots twice.
+    pub fn share(&self, margin: usize, open: usize) -> usize {
+        let mine = self.mine.max(open);
+        let ours = self.ours - self.mine.min(self.ours) + mine;
+        let free = self.usable(margin).saturating_sub(ours);
+        self.fair_share(margin).min(mine + free.div_ceil(self.instances.max(1))).max(1)
     }
 }
 
@@ -72,26 +76,32 @@ mod tests {
 
     #[test]
     fn share_divides_what_is_left_among_instances() {
-        assert_eq!(snapshot(1, 3, 1, 3).share(3), 11); // (40 − 3 − 1 − 3) / 3
+        assert_eq!(snapshot(1, 3, 1, 3).share(3, 0), 11); // (40 − 3 − 1 − 3) / 3
     }
 
     #[test]
     fn a_newcomer_grows_only_into_free_slots() {
         // The first instance holds 30 of the 34 usable slots: the second may take half of the 3
         // free ones (rounded up) for now.
-        assert_eq!(snapshot(0, 31, 1, 2).share(3), 3);
+        assert_eq!(snapshot(0, 31, 1, 2).share(3, 0), 3);
         // The first instance is told to shrink to its fair share.
-        assert_eq!(snapshot(0, 31, 30, 2).share(3), 17);
+        assert_eq!(snapshot(0, 31, 30, 2).share(3, 0), 17);
+    }
+
+    #[test]
+    fn connections_being_opened_count_as_taken() {
+        // 4 free slots, but this instance is already opening 3 beyond the 1 the server shows.
+        assert_eq!(snapshot(0, 30, 1, 2).share(3, 4), 4 + 1);
     }
 
     #[test]
     fn share_is_never_zero() {
-        assert_eq!(snapshot(60, 1, 1, 4).share(3), 1);
+        assert_eq!(snapshot(60, 1, 1, 4).share(3, 0), 1);
     }
 
     #[test]
     fn a_lone_instance_gets_everything_but_the_margin() {
         let s = FleetSnapshot { max_connections: 100, superuser_reserved: 3, reserved: 2, others: 0, ours: 1, mine: 1, instances: 1 };
-        assert_eq!(s.share(5), 90);
+        assert_eq!(s.share(5, 0), 90);
     }
 }

@@ -247,6 +247,10 @@ impl PoolInner {
                 self.start_sweeper(st);
             }
         }
+        if let PoolError::ConnectFailed { kind: ConnectErrorKind::TooManyClients, .. } = error {
+            // The server is full: re-read the fleet budget at the next chance.
+            st.budget_checked_at = None;
+        }
         let seed = st.connect_failures.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(Instant::now().elapsed().subsec_nanos());
         st.retry_at = Some(Instant::now() + backoff(st.health.consecutive_failures(), seed >> 7));
         if let PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. } = error {

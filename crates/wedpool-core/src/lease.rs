@@ -1,7 +1,7 @@
 //! A borrowed connection. Dropping it (or calling [`Lease::release`]) gives it back.
 //!
-//! Hygiene on return: a connection whose statement lost the connection or was cancelled
-//! without coming back clean is closed, never reused; one returned inside a transaction is
+//! Hygiene on return: a connection whose statement lost the connection or was cancelled is
+//! closed, never reused; one returned inside a transaction is
 //! rolled back (`ROLLBACK`, within the connect timeout) before anyone else gets it, and
 //! closed when the rollback fails.
 
@@ -102,9 +102,9 @@ impl Lease {
     }
 
     /// Runs one statement with bound parameters within `timeout` (default: the pool's
-    /// `queryTimeoutMillis`; zero: no deadline). At the deadline a cancel request goes to the server; the call
-    /// fails with `QUERY_TIMEOUT`, and the connection is kept only if the statement comes back
-    /// cancelled at once.
+    /// `queryTimeoutMillis`; zero: no deadline). At the deadline a cancel request goes to the
+    /// server, the call fails with `QUERY_TIMEOUT`, and the connection is closed when released
+    /// (a replacement opens in the background).
     ///
     /// Fails with `INVALID_PARAMETER`, a database error carrying the SQLSTATE,
     /// `CONNECTION_LOST` (the connection is then discarded) or `QUERY_TIMEOUT`.
@@ -134,26 +134,20 @@ impl Lease {
         result.map_err(|e| self.explain_loss(e))
     }
 
-    /// Sends a cancel request and gives the statement a moment to come back cancelled.
+    /// Sends a cancel request, lets the statement come back cancelled, and marks the
+    /// connection for closing. It is never reused: the server signals a cancel to the backend
+    /// asynchronously (twice: to the backend and its process group), so a late signal can
+    /// cancel the *next* statement on that backend — observed under load as a spurious 57014.
     async fn cancel_running(&self, run: std::pin::Pin<&mut impl std::future::Future<Output = Result<QueryResult, PoolError>>>) {
+        self.mark_broken();
         let conn = self.conn();
         let deadline = self.pool.config.connect.connect_timeout.min(Duration::from_secs(2));
-        let cancelled = match conn.fate.cancel_token() {
-            Some(token) => matches!(
-                tokio::time::timeout(deadline, token.cancel_query(tokio_postgres::NoTls)).await,
-                Ok(Ok(()))
-            ),
-            None => false,
-        };
-        let clean = cancelled
-            && matches!(
-                tokio::time::timeout(CANCEL_SETTLE, run).await,
-                Ok(Ok(_)) | Ok(Err(PoolError::Database(_)))
-            );
-        if !clean {
-            self.mark_broken();
+        if let Some(token) = conn.fate.cancel_token() {
+            if let Ok(Ok(())) = tokio::time::timeout(deadline, token.cancel_query(tokio_postgres::NoTls)).await {
+                // Give the server a moment so the statement is gone before the socket closes.
+                let _ = tokio::time::timeout(CANCEL_SETTLE, run).await;
+            }
         }
-        // A cancelled statement inside a transaction leaves it aborted; release rolls back.
     }
 
     /// Follows BEGIN/COMMIT/ROLLBACK so a connection returned mid-transaction is cleaned.

@@ -25,6 +25,9 @@ use crate::inner::{Events, PoolInner};
 use crate::planner::Planner;
 use crate::state::{PoolState, PooledConnection};
 
+/// How often the fleet budget is re-read while it is what keeps callers waiting.
+const BUDGET_RECHECK_WHEN_LIMITING: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -146,14 +149,20 @@ impl PoolInner {
     pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>) {
         st.budget_checked_at = Some(Instant::now());
         st.budget_known = true;
-        st.budget = snapshot.map(|s| s.share(self.config.fleet_margin));
+        let open = st.live + st.creating;
+        st.budget = snapshot.map(|s| s.share(self.config.fleet_margin, open));
     }
 
-    /// Whether a fleet reading is due (and none is in flight).
+    /// Whether a fleet reading is due (and none is in flight): every `refreshMillis`, and every
+    /// second while the budget is what keeps waiting callers from getting a connection.
     pub(crate) fn fleet_reading_due(&self, st: &PoolState, now: Instant) -> bool {
-        self.config.fleet_budget
-            && !st.budget_checking
-            && st.budget_checked_at.is_none_or(|at| now.duration_since(at) >= self.config.fleet_refresh)
+        if !self.config.fleet_budget || st.budget_checking {
+            return false;
+        }
+        let Some(at) = st.budget_checked_at else { return true };
+        let held_back = !st.queue.is_empty() && st.budget.is_some_and(|b| b <= st.target.max && st.live >= b);
+        let every = if held_back { self.config.fleet_refresh.min(BUDGET_RECHECK_WHEN_LIMITING) } else { self.config.fleet_refresh };
+        now.duration_since(at) >= every
     }
 
     /// An idle connection to read the fleet budget with, when a reading is due. (Under full
