@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod options;
 mod pool;
+mod runtime;
 mod connection;
 mod values;
 

@@ -7,28 +7,54 @@ import { prepareParams } from './params';
 import { shapeResult } from './results';
 import type { QueryOptions, QueryParam, QueryResult } from './types';
 
+interface ConnectionDetails {
+  processId: number;
+  reserved: boolean;
+  priority: number;
+  waitedMillis: number;
+}
+
 /** A connection lent to one caller. Call {@link PoolConnection.release} exactly once. */
 export class PoolConnection {
   readonly #native: NativeConnection;
   readonly #onRelease: (() => void) | undefined;
   #released = false;
-  /** The server's backend process id. */
-  readonly processId: number;
-  /** Whether this connection occupies one of the emergency slots. */
-  readonly reserved: boolean;
-  /** The priority the caller was served with. */
-  readonly priority: number;
-  /** How long the caller waited for it, in ms. */
-  readonly waitedMillis: number;
+  // Read from the native side on first use: most callers never look, and each read is a call
+  // across the N-API boundary (this keeps the uncontended acquire cheap).
+  #details: ConnectionDetails | undefined;
 
   /** @internal Created by the pool only. */
   constructor(native: NativeConnection, onRelease?: () => void) {
     this.#native = native;
     this.#onRelease = onRelease;
-    this.processId = native.processId;
-    this.reserved = native.reserved;
-    this.priority = native.priority;
-    this.waitedMillis = native.waitedMicros / 1000;
+  }
+
+  #read(): ConnectionDetails {
+    if (!this.#details) {
+      const n = this.#native;
+      this.#details = { processId: n.processId, reserved: n.reserved, priority: n.priority, waitedMillis: n.waitedMicros / 1000 };
+    }
+    return this.#details;
+  }
+
+  /** The server's backend process id. */
+  get processId(): number {
+    return this.#read().processId;
+  }
+
+  /** Whether this connection occupies one of the emergency slots. */
+  get reserved(): boolean {
+    return this.#read().reserved;
+  }
+
+  /** The priority the caller was served with. */
+  get priority(): number {
+    return this.#read().priority;
+  }
+
+  /** How long the caller waited for it, in ms. */
+  get waitedMillis(): number {
+    return this.#read().waitedMillis;
   }
 
   /** Whether {@link PoolConnection.release} was called. */

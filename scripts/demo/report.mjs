@@ -23,7 +23,7 @@ const X = (() => {
 
 const hourX = (h) => START + h * HOUR;
 const fmtCount = (v) => (v >= 1000 ? `${v / 1000}k` : String(v));
-const fmtWaitTick = (v) => (v < 1 ? `${v} ms` : v < 1000 ? `${v} ms` : `${v / 1000} s`);
+const fmtWaitTick = (v) => (v < 1000 ? `${v} ms` : `${v / 1000} s`);
 
 /** Local-time rows under the traffic chart: day and night, Saturday highlighted. */
 function timezoneStrips() {

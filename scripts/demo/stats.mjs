@@ -15,11 +15,6 @@ export function formatMs(ms) {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** Compact count: 950, 1.2k. */
-export function formatCount(n) {
-  return n < 1000 ? String(n) : `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
-}
-
 /**
  * Values recorded with a timestamp, of which only the last `windowMillis` are kept:
  * live percentiles for the progress line.

@@ -140,7 +140,9 @@ export function chart(spec) {
     const x1 = sx(Math.min(b.to, x.max));
     if (x1 <= x0) continue;
     parts.push(`<rect class="band" x="${r1(x0)}" y="${top}" width="${r1(x1 - x0)}" height="${plotH}" fill="${b.fill ?? '#fbeff2'}"/>`);
-    if (b.label) parts.push(`<text x="${r1(x0 + 4)}" y="${top + 12}" fill="#b05070" font-size="10">${esc(b.label)}</text>`);
+    if (b.label && b.label.length * 5.5 < x1 - x0) {
+      parts.push(`<text x="${r1((x0 + x1) / 2)}" y="${top + 12}" text-anchor="middle" fill="#b05070" font-size="10">${esc(b.label)}</text>`);
+    }
   }
 
   // grid and axes
