@@ -102,7 +102,7 @@ export interface FleetBudgetOptions {
   enabled?: boolean;
   /** Server slots left free for everyone else (default 3). */
   safetyMargin?: number;
-  /** How often the share is recomputed (default 30,000 ms). */
+  /** How often the share is recomputed (default 10,000 ms). */
   refreshMillis?: number;
 }
 

@@ -144,7 +144,7 @@ pub struct PoolOptions {
     pub fleet_budget: Option<bool>,
     /// `fleetBudget.safetyMargin`: server slots left free for everyone else (default 3).
     pub fleet_margin: Option<f64>,
-    /// `fleetBudget.refreshMillis`: how often the share is recomputed (default 30,000).
+    /// `fleetBudget.refreshMillis`: how often the share is recomputed (default 10,000).
     pub fleet_refresh_millis: Option<f64>,
     /// `trafficLearning.alpha`: weight of the newest week in the profile (default 0.3).
     pub profile_alpha: Option<f64>,
@@ -283,7 +283,7 @@ impl PoolConfig {
             unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
             fleet_budget: options.fleet_budget.unwrap_or(true),
             fleet_margin: count("fleetBudget.safetyMargin", options.fleet_margin, 3)?,
-            fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 30_000)?.max(Duration::from_millis(100)),
+            fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 10_000)?.max(Duration::from_millis(100)),
             profile_alpha: match options.profile_alpha {
                 None => 0.3,
                 Some(a) if a > 0.0 && a <= 1.0 => a,
