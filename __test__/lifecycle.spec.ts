@@ -1,30 +1,15 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { DATABASE_URL, makePool } from './support/pool';
+import { runNodeScript } from './support/child';
+import { makePool } from './support/pool';
 
 const dist = join(__dirname, '..', 'dist', 'index.js');
 
-function runScript(source: string): Promise<{ code: number | null; ms: number; out: string }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', source], { env: { ...process.env, DATABASE_URL: DATABASE_URL() } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, ms: Date.now() - started, out });
-    });
-  });
-}
-
 describe('lifecycle', () => {
   it('lets Node exit by itself after end(), with listeners attached', async () => {
-    const r = await runScript(`
+    const r = await runNodeScript(`
       const { WeddingAwareConnectionPool } = require(${JSON.stringify(dist)});
       const pool = new WeddingAwareConnectionPool({ connectionString: process.env.DATABASE_URL, basePoolSize: { min: 2 } });
       pool.on('connect', () => {}); pool.on('acquire', () => {}); pool.on('release', () => {});
@@ -35,7 +20,7 @@ describe('lifecycle', () => {
   });
 
   it('does not keep Node alive even when end() is never called', async () => {
-    const r = await runScript(`
+    const r = await runNodeScript(`
       const { WeddingAwareConnectionPool } = require(${JSON.stringify(dist)});
       const pool = new WeddingAwareConnectionPool({ connectionString: process.env.DATABASE_URL });
       pool.on('scale', () => {});

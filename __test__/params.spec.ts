@@ -20,25 +20,16 @@ import {
   type PoolConnection,
   type QueryParam,
 } from '../dist/index.js';
+import { useWedPoolAndPg } from './support/peers';
 import { DATABASE_URL, makePool } from './support/pool';
 
-let wed: WeddingAwareConnectionPool;
-let client: pg.Client;
-
-beforeAll(async () => {
-  wed = new WeddingAwareConnectionPool({ connectionString: DATABASE_URL(), basePoolSize: { max: 4 } });
-  client = new pg.Client({ connectionString: DATABASE_URL() });
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.end();
-  await wed?.end();
-});
+const peers = useWedPoolAndPg();
+const wed = () => peers.wed();
+const client = () => peers.pg();
 
 /** Runs `sql` with `params` through WedPool and pg and asserts identical rows; returns WedPool's rows. */
 async function expectSameAsPg(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-  const [w, p] = await Promise.all([wed.query(sql, params as QueryParam[]), client.query(sql, params)]);
+  const [w, p] = await Promise.all([wed().query(sql, params as QueryParam[]), client().query(sql, params)]);
   expect(w.rows).toEqual(p.rows);
   return w.rows;
 }
@@ -142,7 +133,7 @@ describe('scalar parameters round-trip like pg', () => {
   });
 
   it('a fractional number bound to an int parameter fails on the server exactly as with pg (22P02)', async () => {
-    const [w, p] = await Promise.allSettled([wed.query('select $1::int as v', [1.5]), client.query('select $1::int as v', [1.5])]);
+    const [w, p] = await Promise.allSettled([wed().query('select $1::int as v', [1.5]), client().query('select $1::int as v', [1.5])]);
     expect(w.status).toBe('rejected');
     expect(p.status).toBe('rejected');
     const we = (w as PromiseRejectedResult).reason as DatabaseError;
@@ -180,7 +171,7 @@ describe('scalar parameters round-trip like pg', () => {
   });
 
   it('a string containing a NUL byte fails on the server exactly as with pg (22021)', async () => {
-    const [w, p] = await Promise.allSettled([wed.query('select $1::text as v', ['a\u0000b']), client.query('select $1::text as v', ['a\u0000b'])]);
+    const [w, p] = await Promise.allSettled([wed().query('select $1::text as v', ['a\u0000b']), client().query('select $1::text as v', ['a\u0000b'])]);
     const we = (w as PromiseRejectedResult).reason as DatabaseError;
     const pe = (p as PromiseRejectedResult).reason as pg.DatabaseError;
     expect(we).toBeInstanceOf(DatabaseError);
@@ -280,7 +271,7 @@ describe('array parameters', () => {
   it('an empty array round-trips as []; [[]] is rejected by the server as with pg', async () => {
     expect(await roundTrip('int[]', [])).toEqual([]);
     expect(await roundTrip('text[]', [])).toEqual([]);
-    const [w, p] = await Promise.allSettled([wed.query('select $1::text[] as v', [[[]]]), client.query('select $1::text[] as v', [[[]]])]);
+    const [w, p] = await Promise.allSettled([wed().query('select $1::text[] as v', [[[]]]), client().query('select $1::text[] as v', [[[]]])]);
     expect((w as PromiseRejectedResult).reason).toBeInstanceOf(DatabaseError);
     expect((w as PromiseRejectedResult).reason.code).toBe((p as PromiseRejectedResult).reason.code);
   });
@@ -301,12 +292,12 @@ describe('array parameters', () => {
 
   it('uuid and numeric arrays round-trip', async () => {
     expect(await roundTrip('uuid[]', ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null])).toEqual(['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null]);
-    const { rows } = await wed.query('select $1::numeric[] as v', [['1.50', '12345678901234567890.123', null]]);
+    const { rows } = await wed().query('select $1::numeric[] as v', [['1.50', '12345678901234567890.123', null]]);
     expect(rows[0].v).toEqual(['1.50', '12345678901234567890.123', null]);
   });
 
   it('an array bound to a json parameter is sent as an array literal, as pg does (22P02)', async () => {
-    const [w, p] = await Promise.allSettled([wed.query('select $1::jsonb as v', [[1, 2]]), client.query('select $1::jsonb as v', [[1, 2]])]);
+    const [w, p] = await Promise.allSettled([wed().query('select $1::jsonb as v', [[1, 2]]), client().query('select $1::jsonb as v', [[1, 2]])]);
     expect((w as PromiseRejectedResult).reason).toBeInstanceOf(DatabaseError);
     expect((w as PromiseRejectedResult).reason.code).toBe('22P02');
     expect((p as PromiseRejectedResult).reason.code).toBe('22P02');
@@ -340,9 +331,9 @@ describe('object parameters', () => {
 
   it('a BigInt inside a plain object is sent as a JSON string (pg throws a TypeError)', async () => {
     // Deliberate difference: JSON.stringify cannot serialise BigInt; WedPool writes it as a string.
-    const { rows } = await wed.query('select $1::jsonb as v', [{ n: 2n ** 63n - 1n }]);
+    const { rows } = await wed().query('select $1::jsonb as v', [{ n: 2n ** 63n - 1n }]);
     expect(rows).toEqual([{ v: { n: '9223372036854775807' } }]);
-    await expect(client.query('select $1::jsonb as v', [{ n: 1n }])).rejects.toThrow(TypeError);
+    await expect(client().query('select $1::jsonb as v', [{ n: 1n }])).rejects.toThrow(TypeError);
   });
 });
 
@@ -364,8 +355,8 @@ describe('unsupported parameters are rejected before anything is sent', () => {
   });
 
   it('a BigInt outside the int8 range is rejected even for a numeric parameter (pg would send it)', async () => {
-    await expectInvalidParameter(wed.query('select $1::numeric as v', [2n ** 70n]), 0, /int8 range/);
-    const p = await client.query('select $1::numeric as v', [2n ** 70n]);
+    await expectInvalidParameter(wed().query('select $1::numeric as v', [2n ** 70n]), 0, /int8 range/);
+    const p = await client().query('select $1::numeric as v', [2n ** 70n]);
     expect(p.rows).toEqual([{ v: (2n ** 70n).toString() }]);
   });
 
@@ -406,12 +397,12 @@ describe('unsupported parameters are rejected before anything is sent', () => {
   });
 
   it('the index names the first unsupported parameter', async () => {
-    await expectInvalidParameter(wed.query('select $1::text, $2::text, $3::text, $4::text', ['a', 1, () => 1, Symbol('s')] as unknown as QueryParam[]), 2, /function/);
-    await expectInvalidParameter(wed.query('select $1::text', [Symbol('s')] as unknown as QueryParam[]), 0, /symbol/);
+    await expectInvalidParameter(wed().query('select $1::text, $2::text, $3::text, $4::text', ['a', 1, () => 1, Symbol('s')] as unknown as QueryParam[]), 2, /function/);
+    await expectInvalidParameter(wed().query('select $1::text', [Symbol('s')] as unknown as QueryParam[]), 0, /symbol/);
   });
 
   it('a rejected parameter through conn.query leaves the connection usable', async () => {
-    const conn: PoolConnection = await wed.getConnection();
+    const conn: PoolConnection = await wed().getConnection();
     try {
       await expectInvalidParameter(conn.query('select $1::text as v', [() => 1] as unknown as QueryParam[]), 0);
       expect((await conn.query('select $1::text as v', ['next'])).rows).toEqual([{ v: 'next' }]);
@@ -421,7 +412,7 @@ describe('unsupported parameters are rejected before anything is sent', () => {
   });
 
   it('a params argument that is not an array is rejected with InvalidParameterError', async () => {
-    await expectInvalidParameter(wed.query('select $1::text as v', 'abc' as unknown as QueryParam[]), 0);
+    await expectInvalidParameter(wed().query('select $1::text as v', 'abc' as unknown as QueryParam[]), 0);
   });
 });
 
@@ -442,7 +433,7 @@ describe('wrong number of parameters', () => {
     expect((err as Error).message).toMatch(/expects \d+ parameter\(s\) but \d+ were given/);
     // pg sends the statement and gets a server error instead: the protocol error 08P01, or
     // 42P02 when it has no parameters at all (it then uses the simple query protocol).
-    await expect(client.query(sql, params)).rejects.toMatchObject({ code: pgCode });
+    await expect(client().query(sql, params)).rejects.toMatchObject({ code: pgCode });
   }
 
   it('too few parameters reject with InvalidParameterError (INVALID_PARAMETER, index of the first missing one)', async () => {
@@ -456,7 +447,7 @@ describe('wrong number of parameters', () => {
   });
 
   it('a parameter count mismatch does not execute the statement or abort the open transaction', async () => {
-    const conn = await wed.getConnection();
+    const conn = await wed().getConnection();
     try {
       await conn.query('create temp table wp_params_count (a int)');
       await conn.query('begin');

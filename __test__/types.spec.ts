@@ -19,29 +19,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { WeddingAwareConnectionPool, type QueryResult } from '../dist/index.js';
+import { useWedPoolAndPg } from './support/peers';
 import { DATABASE_URL, makePool } from './support/pool';
 
 const execFileAsync = promisify(execFile);
 
-let wed: WeddingAwareConnectionPool;
-let client: pg.Client;
-
-beforeAll(async () => {
-  wed = new WeddingAwareConnectionPool({ connectionString: DATABASE_URL(), basePoolSize: { max: 4 } });
-  client = new pg.Client({ connectionString: DATABASE_URL() });
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.end();
-  await wed?.end();
-});
+const peers = useWedPoolAndPg();
+const wed = () => peers.wed();
+const client = () => peers.pg();
 
 type Rows = Record<string, unknown>[];
 
 /** Runs `sql` through WedPool and pg; returns both results. */
 async function both(sql: string, params?: unknown[]): Promise<{ wed: QueryResult; pg: pg.QueryResult }> {
-  const [w, p] = await Promise.all([wed.query(sql, params as never), client.query(sql, params)]);
+  const [w, p] = await Promise.all([wed().query(sql, params as never), client().query(sql, params)]);
   return { wed: w, pg: p };
 }
 
@@ -73,7 +64,7 @@ async function expectSameRowsAsPg(sql: string): Promise<void> {
  * types but not for inet, whose text() cast always appends the netmask.
  */
 async function expectServerText(sql: string): Promise<Rows> {
-  const { rows } = await wed.query<{ v: unknown; t: string | null }>(`select v, format('%s', v) as t from (${sql}) s(v)`);
+  const { rows } = await wed().query<{ v: unknown; t: string | null }>(`select v, format('%s', v) as t from (${sql}) s(v)`);
   expect(rows.length).toBeGreaterThan(0);
   expect(rows.map((r) => r.v)).toEqual(rows.map((r) => r.t));
   return rows;
@@ -179,7 +170,7 @@ describe('numbers', () => {
     for (const mode of ['bigint', 'number'] as const) {
       const pool = makePool({ types: { int8: mode } });
       const sql = `select 1.50::numeric as n, 7::int4 as i, 3::int2 as s, 9::oid as o, '5'::text as t, 12345678901234567890::numeric as big`;
-      const [w, p] = await Promise.all([pool.query(sql), client.query(sql)]);
+      const [w, p] = await Promise.all([pool.query(sql), client().query(sql)]);
       expect(w.rows).toEqual(p.rows);
     }
   });
@@ -481,15 +472,15 @@ line'] as v`,
     // Deliberate difference: pg registers parseFloat for numeric[] (so '12345678901234567890.123'
     // becomes 12345678901234567000) while it returns scalar numeric as a string. WedPool keeps
     // numeric exact everywhere.
-    const { rows } = await wed.query(`select '{1.50,NaN,12345678901234567890.123,NULL}'::numeric[] as v`);
+    const { rows } = await wed().query(`select '{1.50,NaN,12345678901234567890.123,NULL}'::numeric[] as v`);
     expect(rows).toEqual([{ v: ['1.50', 'NaN', '12345678901234567890.123', null] }]);
-    const p = await client.query(`select '{1.50,NaN,12345678901234567890.123,NULL}'::numeric[] as v`);
+    const p = await client().query(`select '{1.50,NaN,12345678901234567890.123,NULL}'::numeric[] as v`);
     expect(p.rows[0].v).toEqual([1.5, NaN, 12345678901234567000, null]);
   });
 
   it('name[] and "char"[] come back as arrays of strings (pg returns the raw literal)', async () => {
     // Deliberate difference: pg has no parser for these array types and returns '{x,y}'.
-    const { rows } = await wed.query(`select '{x,"y z"}'::name[] as a, '{a,b}'::"char"[] as b`);
+    const { rows } = await wed().query(`select '{x,"y z"}'::name[] as a, '{a,b}'::"char"[] as b`);
     expect(rows).toEqual([{ a: ['x', 'y z'], b: ['a', 'b'] }]);
   });
 });
@@ -507,15 +498,15 @@ describe('NULL, fields and row shapes', () => {
   });
 
   it('fields report the same names, tableID, columnID and dataTypeID as pg', async () => {
-    const conn = await wed.getConnection();
+    const conn = await wed().getConnection();
     try {
       await conn.query(`create temp table wp_types_fields (id int8, label text, at timestamptz, data jsonb)`);
       await conn.query(`insert into wp_types_fields values (1, 'a', '2026-06-13 12:00+00', '{"k":1}')`);
       const w = await conn.query(`select id, label, at, data, id + 1 as computed from wp_types_fields`);
-      await client.query(`create temp table wp_types_fields (id int8, label text, at timestamptz, data jsonb)`);
-      await client.query(`insert into wp_types_fields values (1, 'a', '2026-06-13 12:00+00', '{"k":1}')`);
-      const p = await client.query(`select id, label, at, data, id + 1 as computed from wp_types_fields`);
-      await client.query(`drop table wp_types_fields`);
+      await client().query(`create temp table wp_types_fields (id int8, label text, at timestamptz, data jsonb)`);
+      await client().query(`insert into wp_types_fields values (1, 'a', '2026-06-13 12:00+00', '{"k":1}')`);
+      const p = await client().query(`select id, label, at, data, id + 1 as computed from wp_types_fields`);
+      await client().query(`drop table wp_types_fields`);
       expect(w.rows).toEqual(p.rows);
       // Temp tables differ per session, so compare table ids by presence, the rest exactly.
       expect(w.fields.map((f) => [f.name, f.columnID, f.dataTypeID, f.tableID === 0])).toEqual(
@@ -530,13 +521,13 @@ describe('NULL, fields and row shapes', () => {
 
   it("rowMode 'array' returns each row's values in column order, like pg", async () => {
     const sql = `select 1 as a, 'x' as b, null::int as c, '{"k":[1]}'::jsonb as d, 1 as a`;
-    const conn = await wed.getConnection();
+    const conn = await wed().getConnection();
     try {
       const w = await conn.query(sql, [], { rowMode: 'array' });
-      const p = await client.query({ text: sql, rowMode: 'array' });
+      const p = await client().query({ text: sql, rowMode: 'array' });
       expect(w.rows).toEqual(p.rows);
       expect(w.rows).toEqual([[1, 'x', null, { k: [1] }, 1]]);
-      const viaPool = await wed.query(sql, [], undefined, { rowMode: 'array' });
+      const viaPool = await wed().query(sql, [], undefined, { rowMode: 'array' });
       expect(viaPool.rows).toEqual(p.rows);
     } finally {
       conn.release();
@@ -600,7 +591,7 @@ describe("types returned in PostgreSQL's text form", () => {
   });
 
   it('enum values come back as their labels; enum arrays as arrays of labels (pg returns the literal)', async () => {
-    const conn = await wed.getConnection();
+    const conn = await wed().getConnection();
     try {
       await conn.query('begin');
       await conn.query(`create type wp_mood as enum ('sad', 'happy', 'with space')`);
@@ -614,7 +605,7 @@ describe("types returned in PostgreSQL's text form", () => {
   });
 
   it('interval[] elements come back as the server text form', async () => {
-    const { rows } = await wed.query(
+    const { rows } = await wed().query(
       `select array['1 day'::interval, '-1 year', null, '01:02:03'] as v,
               array(select format('%s', e) from unnest(array['1 day'::interval, '-1 year', null, '01:02:03']) e) as t`,
     );
@@ -634,7 +625,7 @@ describe("types returned in PostgreSQL's text form", () => {
       box: `'((0,0),(1,1))'::box`,
     };
     const sql = `select ${Object.entries(cases).map(([k, e]) => `${e} as ${k}, format('%s', ${e}) as ${k}_text`).join(', ')}`;
-    const { rows } = await wed.query(sql);
+    const { rows } = await wed().query(sql);
     const actual = Object.fromEntries(Object.keys(cases).map((k) => [k, rows[0][k]]));
     const expected = Object.fromEntries(Object.keys(cases).map((k) => [k, rows[0][`${k}_text`]]));
     expect(actual).toEqual(expected);

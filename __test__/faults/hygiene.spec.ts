@@ -1,7 +1,6 @@
 // Faults of application hygiene: leaked connections, connections released mid-transaction,
 // shutdown with work in flight. Non-destructive: runs against the shared test server, touching
 // only its own connections (unique application_name) and its own table.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 import type pg from 'pg';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import * as wedpool from '../../dist/index.js';
 import { adminClient, expectBaseline, expectWedPoolError, faultPool, serverCount, sleep, track, until } from '../support/faults';
+import { runNodeScript } from '../support/child';
 import { DATABASE_URL } from '../support/pool';
 import { useProcessGuards } from '../support/process-guards';
 
@@ -144,24 +144,11 @@ describe('released mid-transaction', () => {
 describe('shutdown with work in flight', () => {
   const dist = join(__dirname, '..', '..', 'dist', 'index.js');
 
-  function runChild(source: string): Promise<{ code: number | null; signal: string | null; ms: number; out: string }> {
-    const started = performance.now();
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['-e', source], { env: { ...process.env, DATABASE_URL: DATABASE_URL() } });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.on('close', (code, signal) => {
-        clearTimeout(killer);
-        resolve({ code, signal, ms: performance.now() - started, out });
-      });
-    });
-  }
+
 
   it('end({ timeoutMillis }): waiters rejected POOL_CLOSED, short work finishes, long work is cut at the deadline, Node exits by itself', async () => {
     const appName = `wedpool-fault-end-${process.pid}`;
-    const r = await runChild(`
+    const r = await runNodeScript(`
       const { WeddingAwareConnectionPool, WedPoolError } = require(${JSON.stringify(dist)});
       const pool = new WeddingAwareConnectionPool({
         connectionString: process.env.DATABASE_URL,
