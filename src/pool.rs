@@ -344,3 +344,10 @@ pub async fn panic_for_test(message: String) -> u32 {
     tokio::task::yield_now().await;
     panic!("{message}");
 }
+
+/// Benchmark hook: an async native call that does nothing, to measure the cost of crossing to
+/// the runtime and back. Not part of the public API.
+#[napi(js_name = "__asyncNoopForBench")]
+pub async fn async_noop_for_bench() -> u32 {
+    1
+}
