@@ -9,7 +9,7 @@ const db = useThrowawayPostgres({ settings: { max_connections: '40' } });
 
 describe('fleet budget', () => {
   it('keeps three busy instances within the server limit, with no too-many-clients errors', async () => {
-    await runFleet(300, (failures) => expect(failures).toEqual([0, 0, 0]));
+    await runFleet(300, (failures, lastErrors) => expect({ failures, lastErrors }).toEqual({ failures: [0, 0, 0], lastErrors: [undefined, undefined, undefined] }));
   });
 
   it('converges without caller errors even when the instances start at the same moment', async () => {
@@ -30,7 +30,7 @@ describe('fleet budget', () => {
 });
 
 /** Three instances of one application, started `staggerMs` apart, each under load for 4 s. */
-async function runFleet(staggerMs: number, checkFailures: (failures: number[]) => void): Promise<void> {
+async function runFleet(staggerMs: number, checkFailures: (failures: number[], lastErrors: (string | undefined)[]) => void): Promise<void> {
   {
     const pools = ['a', 'b', 'c'].map(
       (instanceId) =>
@@ -76,7 +76,7 @@ async function runFleet(staggerMs: number, checkFailures: (failures: number[]) =
       // (40 − 3 superuser-reserved − 1 observer − 3 margin) ÷ 3 = 11 each.
       expect(budgets).toEqual([11, 11, 11]);
       expect(sizes.every((s) => s <= 11)).toBe(true);
-      checkFailures(pools.map((p) => p.stats().connectFailures));
+      checkFailures(pools.map((p) => p.stats().connectFailures), pools.map((p) => p.health().lastError?.message));
       expect(errors).toEqual([]);
       expect(peakServer).toBeLessThanOrEqual(37);
       expect(pools[0].stats().maxSize).toBe(11);

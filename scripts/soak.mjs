@@ -72,7 +72,7 @@ async function main() {
   for (const statement of SCHEMA) await adminQuery(server.url, statement);
 
   const appName = `soak-${process.pid}-pool`;
-  const maxSize = 12;
+  const maxSize = 16;
   const pool = new wedpool.WeddingAwareConnectionPool({
     connectionString: proxy.url(server.url),
     applicationName: appName,
@@ -101,7 +101,7 @@ async function main() {
   let lastOk = 0;
   const t0 = performance.now();
   const live = setInterval(() => {
-    const line = liveLine({ elapsedMs: performance.now() - t0, record, lastOk, stats: pool.stats(), health: pool.health().state, fault, rssMb: rssMb() });
+    const line = liveLine({ elapsedMs: performance.now() - t0, record, lastOk, stats: pool.stats(), health: pool.health().state, fault, rssMb: rssMb(), proxyOpen: proxy.stats().open });
     lastOk = record.ok;
     console.log(line);
   }, 3_000);

@@ -105,9 +105,13 @@ export async function startProxy(target) {
       pump(pair, dir);
     });
     const ended = () => {
-      if (pair.ended[dir]) return;
-      pair.ended[dir] = true;
-      pump(pair, dir);
+      if (!pair.ended[dir]) {
+        pair.ended[dir] = true;
+        pump(pair, dir);
+      }
+      // Both sockets gone (an orderly close travelled both ways, or each side dropped): nothing
+      // is left to deliver, so the pair goes too (otherwise closed pairs pile up).
+      if (pair.client.destroyed && (!pair.upstream || pair.upstream.destroyed)) finish(pair);
     };
     src.on('end', ended);
     src.on('close', ended);

@@ -196,9 +196,12 @@ impl PoolInner {
         };
         if due {
             let snapshot = self.read_fleet(object).await;
+            let mut events = Events::new();
             let mut st = self.lock();
             st.budget_checking = false;
-            self.apply_fleet(&mut st, snapshot);
+            self.apply_fleet(&mut st, snapshot, &mut events);
+            drop(st);
+            self.emit_all(events);
         }
         due
     }

@@ -46,22 +46,7 @@ impl PoolInner {
         }
         st.wedding_day = wedding_day;
         self.observe_demand(&mut st, calendar_now);
-        let target = Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget }
-            .target_at(calendar_now);
-        if target.min != st.target.min || target.max != st.target.max {
-            events.push(PoolEvent::Scale {
-                from_min: st.target.min,
-                from_max: st.target.max,
-                to_min: target.min,
-                to_max: target.max,
-                multiplier: target.multiplier,
-                reason: target.reason.clone(),
-            });
-            st.scale_events += 1;
-            st.slots.set_max(target.max);
-            self.objects.resize(target.max.max(1));
-        }
-        st.target = target;
+        self.retarget(&mut st, calendar_now, &mut events);
         let now = Instant::now();
         while st.live > st.target.max {
             let Some(conn) = st.idle.pop_front() else { break };
@@ -102,6 +87,27 @@ impl PoolInner {
             self.runtime.spawn(async move { inner.check_fleet(conn).await });
         }
         self.finish(n, events);
+    }
+
+    /// Applies the planner's target for `calendar_now` (calendar, forecast, fleet budget).
+    pub(crate) fn retarget(&self, st: &mut PoolState, calendar_now: DateTime<Utc>, events: &mut Events) {
+        let config = &self.config;
+        let target = Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget }
+            .target_at(calendar_now);
+        if target.min != st.target.min || target.max != st.target.max {
+            events.push(PoolEvent::Scale {
+                from_min: st.target.min,
+                from_max: st.target.max,
+                to_min: target.min,
+                to_max: target.max,
+                multiplier: target.multiplier,
+                reason: target.reason.clone(),
+            });
+            st.scale_events += 1;
+            st.slots.set_max(target.max);
+            self.objects.resize(target.max.max(1));
+        }
+        st.target = target;
     }
 
     /// Folds the current demand into the minute's peak; a new calendar minute hands the
@@ -145,12 +151,14 @@ impl PoolInner {
         })
     }
 
-    /// Records a reading: the new share, or no limit when the server could not tell.
-    pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>) {
+    /// Records a reading — the new share, or no limit when the server could not tell — and
+    /// applies it to the target at once, before any more connections are opened.
+    pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>, events: &mut Events) {
         st.budget_checked_at = Some(Instant::now());
         st.budget_known = true;
         let open = st.live + st.creating;
         st.budget = snapshot.map(|s| s.share(self.config.fleet_margin, open));
+        self.retarget(st, self.clock.now(), events);
     }
 
     /// Whether a fleet reading is due (and none is in flight): every `refreshMillis`, and every
@@ -184,7 +192,7 @@ impl PoolInner {
         let mut st = self.lock();
         st.probing -= 1;
         st.budget_checking = false;
-        self.apply_fleet(&mut st, snapshot);
+        self.apply_fleet(&mut st, snapshot, &mut events);
         if st.closed || conn.is_dead() {
             let reason = if st.closed { "pool_ended" } else { "broken" };
             self.retire(&mut st, conn, reason, &mut events);

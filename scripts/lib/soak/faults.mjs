@@ -22,17 +22,19 @@ export async function adminQuery(url, text, params = []) {
 }
 
 /**
- * Terminates the pool's backends in `state` (`idle` or `active`), retrying for up to 1 s until
- * at least one is found. Resolves with the number terminated.
+ * Terminates the pool's backends in `state` (`idle` or `active`) whose state is at least
+ * `minAgeMs` old, retrying every 10 ms for up to `searchMs` until at least one is found.
+ * Resolves with the number terminated.
  */
-async function terminate(env, state) {
-  const deadline = performance.now() + 1_000;
+async function terminate(env, state, minAgeMs = 0, searchMs = 1_000) {
+  const deadline = performance.now() + searchMs;
   for (;;) {
     const rows = await adminQuery(
       env.serverUrl,
       `select count(*) filter (where pg_terminate_backend(pid))::int as n from pg_stat_activity
-        where strpos(application_name, $1) > 0 and backend_type = 'client backend' and state = $2 and pid <> pg_backend_pid()`,
-      [env.appName, state],
+        where strpos(application_name, $1) > 0 and backend_type = 'client backend' and state = $2
+          and state_change <= clock_timestamp() - make_interval(secs => $3::float8 / 1000) and pid <> pg_backend_pid()`,
+      [env.appName, state, minAgeMs],
     );
     if (rows[0].n > 0 || performance.now() > deadline) return rows[0].n;
     await sleep(10);
@@ -52,8 +54,12 @@ export const FAULTS = {
     return { liftAt: performance.now(), note: 'pg_ctl stop -m fast; 2 s; start' };
   },
   async 'terminate-idle'(env) {
-    const n = await terminate(env, 'idle');
-    return { liftAt: performance.now(), note: `${n} idle backend(s) terminated` };
+    // Under load a backend the server calls idle may already be handed to a caller whose
+    // statement is on its way; one idle for 20 ms sits in the pool's idle list.
+    let n = await terminate(env, 'idle', 20, 2_000);
+    if (n > 0) return { liftAt: performance.now(), note: `${n} backend(s) idle ≥20 ms terminated` };
+    n = await terminate(env, 'idle');
+    return { liftAt: performance.now(), note: `${n} backend(s) idle <20 ms terminated` };
   },
   async 'terminate-busy'(env) {
     const n = await terminate(env, 'active');

@@ -2,14 +2,15 @@
 import { FAULT_KINDS } from './faults.mjs';
 import { countsText, spread } from './record.mjs';
 
+const sum = (map) => [...map.values()].reduce((a, b) => a + b, 0);
 const ms = (v) => (v == null ? '—' : `${Math.round(v)} ms`);
 
 /** One live line: progress, pool state, health and the fault in force. */
-export function liveLine({ elapsedMs, record, lastOk, stats, health, fault, rssMb }) {
+export function liveLine({ elapsedMs, record, lastOk, stats, health, fault, rssMb, proxyOpen }) {
   const secs = (elapsedMs / 1000).toFixed(0).padStart(4);
   return (
     `[${secs}s] ok ${record.ok} (+${record.ok - lastOk}) err ${record.errorCount}` +
-    ` | size ${stats.size}/${stats.maxSize} idle ${stats.idle} inUse ${stats.inUse} waiting ${stats.waiting} pending ${stats.pending}` +
+    ` | size ${stats.size}/${stats.maxSize} idle ${stats.idle} inUse ${stats.inUse} waiting ${stats.waiting} pending ${stats.pending} proxy ${proxyOpen}` +
     ` | ${health} | fault: ${fault ?? '-'} | rss ${rssMb} MB`
   );
 }
@@ -34,7 +35,7 @@ export function faultTable(record) {
         (notRecovered ? ` (${notRecovered} not recovered)` : ''),
       `      load errors:   ${countsText(errors)}`,
       `      canary errors: ${countsText(canary)}`,
-      `      occurrences:   ${eps.map((r) => `${r.ep.note} → ${ms(r.ms)}`).join(' | ')}`,
+      `      occurrences:   ${eps.map((r) => `${r.ep.note} → ${ms(r.ms)}, ${sum(r.ep.errors)} load err`).join(' | ')}`,
     );
   }
   return lines;
