@@ -16,9 +16,6 @@ use crate::query::{execute, transaction_effect, Param, QueryResult, TransactionE
 use crate::reservation::SlotKind;
 use crate::state::PooledConnection;
 
-/// How long a cancelled statement has to come back before its connection counts as unclean.
-const CANCEL_SETTLE: Duration = Duration::from_millis(250);
-
 /// A connection lent to one caller until it is dropped.
 pub struct Lease {
     conn: Option<PooledConnection>,
@@ -124,7 +121,7 @@ impl Lease {
                 match tokio::time::timeout(limit, run.as_mut()).await {
                     Ok(result) => result,
                     Err(_) => {
-                        self.cancel_running(run).await;
+                        self.cancel_in_background();
                         return Err(PoolError::QueryTimeout { timeout: limit });
                     }
                 }
@@ -134,20 +131,20 @@ impl Lease {
         result.map_err(|e| self.explain_loss(e))
     }
 
-    /// Sends a cancel request, lets the statement come back cancelled, and marks the
-    /// connection for closing. It is never reused: the server signals a cancel to the backend
-    /// asynchronously (twice: to the backend and its process group), so a late signal can
-    /// cancel the *next* statement on that backend — observed under load as a spurious 57014.
-    async fn cancel_running(&self, run: std::pin::Pin<&mut impl std::future::Future<Output = Result<QueryResult, PoolError>>>) {
+    /// Marks the connection for closing and sends the server a cancel request in the
+    /// background, so the caller gets `QUERY_TIMEOUT` at its deadline even when the server is
+    /// unreachable. The connection is never reused: the server signals a cancel to the backend
+    /// asynchronously (twice: to the backend and its process group), so a late signal could
+    /// cancel the *next* statement on that backend. Closing the socket alone would not stop the
+    /// statement (a backend notices a gone client only when it next talks to it), hence the
+    /// cancel request.
+    fn cancel_in_background(&self) {
         self.mark_broken();
-        let conn = self.conn();
-        let deadline = self.pool.config.connect.connect_timeout.min(Duration::from_secs(2));
-        if let Some(token) = conn.fate.cancel_token() {
-            if let Ok(Ok(())) = tokio::time::timeout(deadline, token.cancel_query(tokio_postgres::NoTls)).await {
-                // Give the server a moment so the statement is gone before the socket closes.
-                let _ = tokio::time::timeout(CANCEL_SETTLE, run).await;
-            }
-        }
+        let Some(token) = self.conn().fate.cancel_token() else { return };
+        let deadline = self.pool.config.connect.connect_timeout;
+        self.pool.runtime.spawn(async move {
+            let _ = tokio::time::timeout(deadline, token.cancel_query(tokio_postgres::NoTls)).await;
+        });
     }
 
     /// Follows BEGIN/COMMIT/ROLLBACK so a connection returned mid-transaction is cleaned.

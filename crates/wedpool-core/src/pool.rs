@@ -247,10 +247,12 @@ impl Pool {
                 if st.queue.remove(ticket).is_some() {
                     st.timeouts += 1;
                     let creations = self.inner.dispatch(&mut st, &mut events);
+                    // A connect error is the cause only while attempts are still failing.
+                    let failing = st.health.consecutive_failures() > 0;
                     let error = PoolError::AcquireTimeout {
                         waited: started.elapsed(),
                         stats: Box::new(st.snapshot()),
-                        last_connect_error: st.health.last_error().cloned().map(Box::new),
+                        last_connect_error: st.health.last_error().filter(|_| failing).cloned().map(Box::new),
                     };
                     drop(st);
                     self.inner.finish(creations, events);
