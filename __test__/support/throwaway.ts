@@ -12,7 +12,6 @@
 // With `passwordAuth: true`, a role `wedpool_pw` with password `right-password` is created and
 // pg_hba.conf requires scram-sha-256 for that role (lines placed before the trust lines), so
 // wrong-password scenarios are possible; every other role keeps trust authentication.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,7 +19,9 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 
 // @ts-expect-error -- plain ESM helper without typings
-import { findPostgresBinaries, startThrowawayPostgres } from '../../scripts/lib/postgres.mjs';
+import { startThrowawayPostgres } from '../../scripts/lib/postgres.mjs';
+// @ts-expect-error -- plain ESM helper without typings
+import { serverControl } from '../../scripts/lib/pg-ctl.mjs';
 
 export const PASSWORD_ROLE = 'wedpool_pw';
 export const RIGHT_PASSWORD = 'right-password';
@@ -64,22 +65,6 @@ export interface ThrowawayServer {
   client(opts?: { user?: string; password?: string; applicationName?: string }): Promise<pg.Client>;
 }
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-function pgCtl(args: string[]): Promise<void> {
-  const bindir = findPostgresBinaries() as string | null;
-  if (!bindir) throw new Error('no PostgreSQL binaries');
-  const bin = join(bindir, 'pg_ctl');
-  const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl ${args.join(' ')} failed (${code}): ${out}`))));
-  });
-}
 
 async function configurePasswordAuth(raw: RawServer): Promise<void> {
   const admin = new pg.Client({ connectionString: raw.url });
@@ -127,10 +112,12 @@ async function configurePasswordAuth(raw: RawServer): Promise<void> {
 /** Registers beforeAll/afterAll that start and stop a throwaway server for this spec file. */
 export function useThrowawayPostgres(options: ThrowawayOptions = {}): ThrowawayServer {
   let raw: RawServer | null = null;
+  let ctl: { pause(mode?: string): Promise<void>; resume(): Promise<void>; restart(mode?: string): Promise<void> } | null = null;
   let down = false;
 
   beforeAll(async () => {
     raw = (await startThrowawayPostgres({ settings: options.settings ?? {} })) as RawServer;
+    ctl = serverControl(raw);
     if (options.passwordAuth) await configurePasswordAuth(raw);
   }, 60_000);
 
@@ -144,8 +131,6 @@ export function useThrowawayPostgres(options: ThrowawayOptions = {}): ThrowawayS
     if (!raw) throw new Error('throwaway server not started (use it inside tests or hooks)');
     return raw;
   };
-
-  const logFile = () => join(need().dataDir, 'server.log');
 
   const server: ThrowawayServer = {
     get url() {
@@ -170,21 +155,18 @@ export function useThrowawayPostgres(options: ThrowawayOptions = {}): ThrowawayS
       return u.toString();
     },
     async pause(mode = 'fast') {
-      const r = need();
-      if (r.kind === 'debian') await pgCtl(['-D', r.dataDir, '-m', mode, '-w', '-t', '30', 'stop']);
-      else await r.pause(mode);
+      need();
+      await ctl!.pause(mode);
       down = true;
     },
     async resume() {
-      const r = need();
-      if (r.kind === 'debian') await pgCtl(['-D', r.dataDir, '-l', logFile(), '-w', '-t', '30', 'start']);
-      else await r.resume();
+      need();
+      await ctl!.resume();
       down = false;
     },
     async restart(mode = 'fast') {
-      const r = need();
-      if (r.kind === 'debian') await pgCtl(['-D', r.dataDir, '-m', mode, '-w', '-t', '30', '-l', logFile(), 'restart']);
-      else await r.restart(mode);
+      need();
+      await ctl!.restart(mode);
       down = false;
     },
     async sql<R>(text: string, params: unknown[] = []) {
