@@ -10,18 +10,17 @@
 //  * a wrong number of parameters is caught by WedPool (InvalidParameterError) instead of the
 //    server's protocol error 08P01, so an open transaction is not aborted.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   DatabaseError,
   InvalidParameterError,
   WedPoolError,
-  WeddingAwareConnectionPool,
   type PoolConnection,
   type QueryParam,
 } from '../dist/index.js';
 import { useWedPoolAndPg } from './support/peers';
-import { DATABASE_URL, makePool } from './support/pool';
+import { makePool } from './support/pool';
 
 const peers = useWedPoolAndPg();
 const wed = () => peers.wed();

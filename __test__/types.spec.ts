@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, promisify } from 'node:util';
 
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { WeddingAwareConnectionPool, type QueryResult } from '../dist/index.js';
+import { type QueryResult } from '../dist/index.js';
 import { useWedPoolAndPg } from './support/peers';
 import { DATABASE_URL, makePool } from './support/pool';
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: builds what is stale, provides a PostgreSQL server (DATABASE_URL, else a
-// throwaway one), runs the Rust core's tests and the vitest specs against it, and ends with
-// one plain line `N passed, N failed` covering both.
+// throwaway one), runs the Rust core's tests and the vitest specs against it, checks that the
+// core stays free of N-API and that the specs type-check, and ends with one plain line
+// `N passed, N failed` covering all of it.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -58,6 +59,8 @@ async function main() {
     const core = await run('cargo', ['test', '-p', 'wedpool-core', '--', '--test-threads=2'], env);
     const rust = cargoCounts(core.output);
     if (core.code !== 0 && rust.failed === 0) rust.failed = 1;
+    const typecheck = await run('npx', ['tsc', '-p', 'tsconfig.test.json']);
+    if (typecheck.code !== 0) console.error('the specs and the facade do not type-check (tsconfig.test.json)');
     const boundary = await run('bash', ['-c', 'cargo tree -p wedpool-core -e normal | grep -c napi || true']);
     const napiInCore = Number(boundary.output.trim().split('\n').pop()) > 0;
     if (napiInCore) console.error('wedpool-core depends on napi: the core must stay free of N-API');
@@ -72,9 +75,10 @@ async function main() {
     );
     const js = vitestCounts(reportFile);
     if (vitest.code !== 0 && js.failed === 0) js.failed = 1;
+    const checks = [!napiInCore, typecheck.code === 0];
     return {
-      passed: rust.passed + js.passed + (napiInCore ? 0 : 1),
-      failed: rust.failed + js.failed + (napiInCore ? 1 : 0),
+      passed: rust.passed + js.passed + checks.filter(Boolean).length,
+      failed: rust.failed + js.failed + checks.filter((ok) => !ok).length,
     };
   });
   console.log(`\n${totals.passed} passed, ${totals.failed} failed`);

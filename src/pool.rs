@@ -340,6 +340,7 @@ impl NativePool {
 /// Test hook: an async native call that panics, to prove a panic rejects the promise instead
 /// of hanging it. Not part of the public API.
 #[napi(js_name = "__panicForTest")]
+#[allow(dead_code)] // registered with N-API by the macro
 pub async fn panic_for_test(message: String) -> u32 {
     tokio::task::yield_now().await;
     panic!("{message}");
@@ -348,6 +349,7 @@ pub async fn panic_for_test(message: String) -> u32 {
 /// Benchmark hook: an async native call that does nothing, to measure the cost of crossing to
 /// the runtime and back. Not part of the public API.
 #[napi(js_name = "__asyncNoopForBench")]
+#[allow(dead_code)] // registered with N-API by the macro
 pub async fn async_noop_for_bench() -> u32 {
     1
 }

@@ -4,6 +4,7 @@
 //! * `ordinary_wednesday`: no timezone matches, so every zone is converted twice (the day
 //!   itself, then the lead-in) — the worst case, and the common one.
 //! * `saturday`: the first zone already matches.
+//!
 //! The calendar has Saturdays, a 60-minute lead-in and two listed dates, as a real config would.
 //! Run: `cargo bench -p wedpool-core --bench calendar`.
 use std::hint::black_box;

@@ -3,8 +3,9 @@
 //! A queue of 10, 1,000 or 100,000 waiters is built once per size and kept at that size:
 //! each measured iteration is a pair of operations, so nothing grows or drains.
 //! * `push_pop_best`: push a newcomer, then remove the best waiter (what a release does).
-//! * `push_cancel`:   push a newcomer, then remove a pseudo-random queued waiter by ticket
-//!                    (what an AbortSignal or a timeout does).
+//! * `push_cancel`: push a newcomer, then remove a pseudo-random queued waiter by ticket
+//!   (what an AbortSignal or a timeout does).
+//!
 //! Priorities mix the real classes (100 / 600 / 1,100 / 1,600 / 1,900); 1 in 20 waiters may
 //! use the reserve. Arrival times come from a synthetic clock (1 µs apart) so `Instant::now()`
 //! is not part of the measurement. Run: `cargo bench -p wedpool-core --bench queue`.
@@ -42,7 +43,7 @@ fn filled(n: usize, rng: &mut Rng) -> (WaitQueue<u64>, Vec<Ticket>, Instant, u64
 fn push_one(queue: &mut WaitQueue<u64>, rng: &mut Rng, epoch: Instant, tick: u64) -> Ticket {
     let r = rng.next();
     let priority = PRIORITIES[(r % 5) as usize];
-    let may_use_reserve = r % 20 == 0;
+    let may_use_reserve = r.is_multiple_of(20);
     queue.push(priority, may_use_reserve, epoch + Duration::from_micros(tick), tick)
 }
 

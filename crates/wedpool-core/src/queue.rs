@@ -278,7 +278,7 @@ mod tests {
         let mut q = WaitQueue::new(0.0, t0);
         q.push(2000, false, t0, "vip-normal");
         let critical = q.push(100, true, t0, "critical");
-        assert_eq!(q.best().unwrap().may_use_reserve, false);
+        assert!(!q.best().unwrap().may_use_reserve);
         assert_eq!(q.best_reserve_eligible().unwrap().ticket, critical);
         assert_eq!(q.reserve_eligible_len(), 1);
     }
