@@ -88,18 +88,7 @@ impl<T> WaitQueue<T> {
 
     /// The waiter that should be served first, whatever slot it needs.
     pub fn best(&self) -> Option<Head> {
-        let normal = self.normal.keys().next();
-        let eligible = self.reserve_eligible.keys().next();
-        match (normal, eligible) {
-            (None, None) => None,
-            (Some(n), None) => Some(Head { ticket: n.ticket, may_use_reserve: false }),
-            (None, Some(e)) => Some(Head { ticket: e.ticket, may_use_reserve: true }),
-            (Some(n), Some(e)) => Some(if e < n {
-                Head { ticket: e.ticket, may_use_reserve: true }
-            } else {
-                Head { ticket: n.ticket, may_use_reserve: false }
-            }),
-        }
+        pick(self.normal.keys().next(), self.reserve_eligible.keys().next(), Ordering::Less)
     }
 
     /// The best waiter among those allowed to use the emergency reserve.
@@ -109,18 +98,7 @@ impl<T> WaitQueue<T> {
 
     /// The waiter that would be served last (the one to shed first when the queue is full).
     pub fn worst(&self) -> Option<Head> {
-        let normal = self.normal.keys().next_back();
-        let eligible = self.reserve_eligible.keys().next_back();
-        match (normal, eligible) {
-            (None, None) => None,
-            (Some(n), None) => Some(Head { ticket: n.ticket, may_use_reserve: false }),
-            (None, Some(e)) => Some(Head { ticket: e.ticket, may_use_reserve: true }),
-            (Some(n), Some(e)) => Some(if e > n {
-                Head { ticket: e.ticket, may_use_reserve: true }
-            } else {
-                Head { ticket: n.ticket, may_use_reserve: false }
-            }),
-        }
+        pick(self.normal.keys().next_back(), self.reserve_eligible.keys().next_back(), Ordering::Greater)
     }
 
     /// The effective priority of a queued waiter at `now`.
@@ -191,6 +169,18 @@ impl<T> WaitQueue<T> {
         } else {
             &mut self.normal
         }
+    }
+}
+
+/// Of a normal and a reserve-eligible candidate, the one that compares `wanted` against the
+/// other (`Less`: served first; `Greater`: served last).
+fn pick(normal: Option<&Key>, eligible: Option<&Key>, wanted: Ordering) -> Option<Head> {
+    let head = |k: &Key, may_use_reserve: bool| Head { ticket: k.ticket, may_use_reserve };
+    match (normal, eligible) {
+        (None, None) => None,
+        (Some(n), None) => Some(head(n, false)),
+        (None, Some(e)) => Some(head(e, true)),
+        (Some(n), Some(e)) => Some(if e.cmp(n) == wanted { head(e, true) } else { head(n, false) }),
     }
 }
 
