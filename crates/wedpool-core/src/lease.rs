@@ -28,6 +28,9 @@ pub struct Lease {
     broken: AtomicBool,
     /// A transaction is open (BEGIN seen, no COMMIT/ROLLBACK yet).
     in_transaction: AtomicBool,
+    /// The last statement failed because the server had ended the session before the statement
+    /// was written to it (see [`Lease::lost_before_sending`]).
+    lost_unsent: AtomicBool,
     pool: Arc<PoolInner>,
 }
 
@@ -42,6 +45,7 @@ impl Lease {
             acquired_at: Instant::now(),
             broken: AtomicBool::new(false),
             in_transaction: AtomicBool::new(false),
+            lost_unsent: AtomicBool::new(false),
             pool,
         }
     }
@@ -160,14 +164,29 @@ impl Lease {
     }
 
     /// Adds the server's reason (e.g. 57P01 admin shutdown) to a bare "connection closed".
+    ///
+    /// A bare "connection closed" together with an ending that is a server error means the
+    /// server's FATAL arrived while nothing was in flight: the driver reads before it writes and
+    /// stops at that error, so this statement was never written (the session was terminated
+    /// while idle, e.g. by `pg_terminate_backend`). A FATAL for a statement that *was* written is
+    /// delivered to that statement instead, as a database error.
     fn explain_loss(&self, error: PoolError) -> PoolError {
         match error {
             PoolError::ConnectionLost { sqlstate: None, message } => match self.conn().fate.ending() {
-                Some(ending) => PoolError::ConnectionLost { message: ending.message.clone(), sqlstate: ending.sqlstate.clone() },
+                Some(ending) => {
+                    self.lost_unsent.store(ending.sqlstate.is_some(), Ordering::Relaxed);
+                    PoolError::ConnectionLost { message: ending.message.clone(), sqlstate: ending.sqlstate.clone() }
+                }
                 None => PoolError::ConnectionLost { message, sqlstate: None },
             },
             other => other,
         }
+    }
+
+    /// Whether the last statement failed with `CONNECTION_LOST` without having been sent: the
+    /// server had already ended the session. Such a statement can be run again elsewhere.
+    pub fn lost_before_sending(&self) -> bool {
+        self.lost_unsent.load(Ordering::Relaxed)
     }
 
     /// Marks the connection as unusable: it is closed, not reused, when the lease ends.

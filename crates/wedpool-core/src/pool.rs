@@ -27,6 +27,9 @@ use crate::reservation::Reservations;
 use crate::state::{PoolState, Waiter};
 use crate::status::PoolStats;
 
+/// How often [`Pool::query`] moves a statement that was never sent to another connection.
+pub const UNSENT_RETRIES: u32 = 2;
+
 /// The outcome of asking for a connection without waiting. (Not boxed: it is returned once per
 /// acquire, and boxing the lease would add an allocation to the hot path.)
 #[allow(clippy::large_enum_variant)]
@@ -296,7 +299,10 @@ impl Pool {
     }
 
     /// Acquires a connection (waiting at most `acquire_timeout`), runs one statement (for at
-    /// most `query_timeout`, default `queryTimeoutMillis`) and releases the connection.
+    /// most `query_timeout`, default `queryTimeoutMillis`) and releases the connection. When the
+    /// connection turns out to have been ended by the server before the statement was sent
+    /// (terminated while idle), the statement runs on another connection — at most
+    /// [`UNSENT_RETRIES`] times; a statement that was sent is never retried.
     ///
     /// Fails as [`Pool::acquire`] and [`Lease::query`] do.
     pub async fn query(
@@ -307,8 +313,19 @@ impl Pool {
         acquire_timeout: Option<Duration>,
         query_timeout: Option<Duration>,
     ) -> Result<QueryResult, PoolError> {
-        let lease = self.acquire(ctx, acquire_timeout).await?;
-        lease.query_with_timeout(sql, params, query_timeout).await
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            let remaining = acquire_timeout.map(|t| t.saturating_sub(started.elapsed()));
+            let lease = self.acquire(ctx, remaining).await?;
+            let result = lease.query_with_timeout(sql, params, query_timeout).await;
+            match result {
+                Err(PoolError::ConnectionLost { .. }) if lease.lost_before_sending() && attempts < UNSENT_RETRIES => {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The pool now.
