@@ -19,19 +19,10 @@ import {
   type PoolConnection,
   type QueryParam,
 } from '../dist/index.js';
-import { useWedPoolAndPg } from './support/peers';
+import { useParity } from './support/parity';
 import { makePool } from './support/pool';
 
-const peers = useWedPoolAndPg();
-const wed = () => peers.wed();
-const client = () => peers.pg();
-
-/** Runs `sql` with `params` through WedPool and pg and asserts identical rows; returns WedPool's rows. */
-async function expectSameAsPg(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-  const [w, p] = await Promise.all([wed().query(sql, params as QueryParam[]), client().query(sql, params)]);
-  expect(w.rows).toEqual(p.rows);
-  return w.rows;
-}
+const { wed, client, expectSameAsPg } = useParity();
 
 /** The value of `select $1::<type> as v` through WedPool, after checking pg returns the same. */
 async function roundTrip(type: string, value: unknown): Promise<unknown> {
