@@ -160,15 +160,6 @@ impl NativePool {
         self.pool.ready().await.err().map(Into::into)
     }
 
-    /// A connection at once when one is idle and nobody waits for it; `null` otherwise.
-    #[napi]
-    pub fn try_acquire(&self, flags: u32) -> Either<Option<NativeConnection>, NativeError> {
-        match self.pool.try_acquire(&context_from_flags(flags)) {
-            Ok(lease) => Either::A(lease.map(NativeConnection::new)),
-            Err(e) => Either::B(e.into()),
-        }
-    }
-
     /// A connection at once, or a ticket for `wait`/`cancel`, or an error.
     #[napi]
     pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<NativeConnection, i64, NativeError> {

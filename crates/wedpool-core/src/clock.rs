@@ -26,9 +26,4 @@ impl CalendarClock {
     pub fn set(&self, time: Option<DateTime<Utc>>) {
         *self.frozen.lock().unwrap_or_else(|e| e.into_inner()) = time;
     }
-
-    /// Whether the clock is frozen.
-    pub fn is_frozen(&self) -> bool {
-        self.frozen.lock().unwrap_or_else(|e| e.into_inner()).is_some()
-    }
 }

@@ -214,7 +214,6 @@ impl PoolInner {
             id,
             process_id,
             fate: fate.clone(),
-            created_at: now,
             expires_at: expiry(now, self.config.max_lifetime, id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11),
             idle_since: now,
         };

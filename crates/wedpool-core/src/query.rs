@@ -182,7 +182,7 @@ pub fn query_error(e: tokio_postgres::Error) -> PoolError {
 /// The command a statement runs, as the server's command tag names it: the first keyword,
 /// or for `WITH …` the statement after the common table expressions.
 pub fn command_of(sql: &str) -> String {
-    let mut words = top_level_words(sql);
+    let mut words = top_level_words(sql, 64);
     if words.is_empty() {
         // `(select 1)`: the statement is inside parentheses.
         words = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).take(1).collect();
@@ -215,7 +215,7 @@ pub enum TransactionEffect {
 
 /// Classifies a statement by its effect on the transaction state.
 pub fn transaction_effect(sql: &str) -> TransactionEffect {
-    let words = top_level_words(sql);
+    let words = top_level_words(sql, 3);
     let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
     match upper(0).as_str() {
         "BEGIN" => TransactionEffect::Begins,
@@ -227,8 +227,9 @@ pub fn transaction_effect(sql: &str) -> TransactionEffect {
     }
 }
 
-/// Words outside parentheses, quotes and comments, in order.
-fn top_level_words(sql: &str) -> Vec<&str> {
+/// The first `limit` words outside parentheses, quotes and comments, in order. Scanning stops
+/// there, so a long statement costs no more than its head.
+fn top_level_words(sql: &str, limit: usize) -> Vec<&str> {
     let bytes = sql.as_bytes();
     let (mut i, mut depth, mut words) = (0usize, 0usize, Vec::new());
     while i < bytes.len() {
@@ -262,7 +263,7 @@ fn top_level_words(sql: &str) -> Vec<&str> {
             }
             if depth == 0 {
                 words.push(&sql[start..i]);
-                if words.len() > 64 {
+                if words.len() >= limit {
                     break;
                 }
             }

@@ -9,7 +9,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Identifies a waiter; handed to the caller so it can cancel.
 pub type Ticket = u64;
@@ -158,11 +158,6 @@ impl<T> WaitQueue<T> {
         out
     }
 
-    /// Time since the queue's epoch, for tests and diagnostics.
-    pub fn age(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(self.epoch)
-    }
-
     fn map_mut(&mut self, may_use_reserve: bool) -> &mut BTreeMap<Key, T> {
         if may_use_reserve {
             &mut self.reserve_eligible
@@ -187,6 +182,7 @@ fn pick(normal: Option<&Key>, eligible: Option<&Key>, wanted: Ordering) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn pop_all(q: &mut WaitQueue<&'static str>) -> Vec<&'static str> {
         q.drain()

@@ -31,8 +31,6 @@ pub struct PooledConnection {
     pub process_id: i32,
     /// How its driver task ended, once it has; also its cancel token and abort handle.
     pub fate: Arc<ConnectionFate>,
-    /// When it was opened.
-    pub created_at: Instant,
     /// When it should be retired (max lifetime with jitter); `None`: never.
     pub expires_at: Option<Instant>,
     /// When it last became idle.
