@@ -1,6 +1,7 @@
 // The wedding-weekend demo (`npm run demo -- --quick`): it runs to the end against the test
 // server, prints its summary, and writes a self-contained report whose charts render in a real
-// browser. The browser part needs Debian's chromium (.ci/run installs it) and is skipped without.
+// browser. The browser part needs Debian's chromium (.ci/run installs it); it is skipped without,
+// except when WEDPOOL_REQUIRE_CHROMIUM=1 (set by .ci/run), where a missing browser fails it.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ const reportFile = join(root, 'report', 'weekend.html');
 const screenshotFile = join(root, 'report', 'weekend.png');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
+const requireChromium = process.env.WEDPOOL_REQUIRE_CHROMIUM === '1';
+if (!hasChromium && !requireChromium) {
   console.warn(`demo.spec: ${CHROMIUM} is not installed, so the report is not checked in a browser (apt-get install chromium; .ci/run does; CHROMIUM_PATH overrides the path).`);
 }
 
@@ -144,9 +146,10 @@ describe('wedding-weekend demo (npm run demo -- --quick)', () => {
     }
   });
 
-  it.skipIf(!hasChromium)(
-    `renders every chart in headless Chromium, side by side, and saves report/weekend.png${hasChromium ? '' : ` (skipped: ${CHROMIUM} not installed)`}`,
+  it.skipIf(!hasChromium && !requireChromium)(
+    `renders every chart in headless Chromium, side by side, and saves report/weekend.png${hasChromium || requireChromium ? '' : ` (skipped: ${CHROMIUM} not installed)`}`,
     async () => {
+      expect(existsSync(CHROMIUM), `${CHROMIUM} is required (WEDPOOL_REQUIRE_CHROMIUM=1) but not installed`).toBe(true);
       const page = await openPage(CHROMIUM, pathToFileURL(reportFile).href, { width: 1400, height: 900 });
       try {
         const result = (await page.evaluate(CHECK_CHARTS)) as { charts: ChartCheck[]; pairs: PairCheck[]; title: string };

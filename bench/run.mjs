@@ -3,7 +3,9 @@
 // against one PostgreSQL: DATABASE_URL if set, else a throwaway server (scripts/lib/postgres.mjs)
 // stopped at the end. Every (library, workload, repetition) is a fresh process, interleaved
 // A1 B1 C1 A2 B2 C2 …; prints medians (min–max) and the targets, and writes
-// bench/results/latest.md and latest.json.
+// bench/results/latest.md and latest.json (a full run of everything only; `--quick` writes
+// quick.*, a run narrowed by --only/--libs/--reps writes partial.*). Exits non-zero when any
+// workload process failed.
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +31,7 @@ const reps = args.reps ? Number(args.reps) : mode.reps;
 const workloads = args.only ? args.only.split(',').map((w) => w.trim().toUpperCase()) : Object.keys(WORKLOADS);
 const libraries = args.libs ? args.libs.split(',') : LIBRARIES;
 const log = (line) => process.stderr.write(`${line}\n`);
+const resultName = args.quick ? 'quick' : args.only || args.libs || args.reps ? 'partial' : 'latest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const hasAddon = existsSync(`${root}native`) && readdirSync(`${root}native`).some((f) => f.endsWith('.node'));
@@ -139,8 +142,13 @@ await withDatabase(async (url, server) => {
     // Per process: errors and the pool's stats at the end (figures are in rows[].values[lib].reps).
     runs: runs.map(({ figures, ...run }) => run),
   };
-  const dir = writeResults(report);
+  const dir = writeResults(report, resultName);
   console.log(`\n${machineTable(machine)}\n\nResults (median of ${reps}, min–max in brackets)\n\n${resultsTable(rows, failures, libraries)}\n\nTargets\n\n${targetsTable(targets)}\n`);
   for (const w of warnings) console.log(`note: ${w}`);
-  console.log(`wrote ${dir}latest.md and latest.json (${report.durationSeconds} s)`);
+  console.log(`wrote ${dir}${resultName}.md and ${resultName}.json (${report.durationSeconds} s)`);
+  if (failures.length > 0) {
+    console.error(`${failures.length} of ${runs.length} workload processes failed:`);
+    for (const f of failures) console.error(`  ${f.workload} rep ${f.rep} ${f.library}: ${f.error.split('\n')[0]}`);
+    process.exitCode = 1;
+  }
 });

@@ -1,87 +1,127 @@
 #!/usr/bin/env node
 // `npm test`: builds what is stale, provides a PostgreSQL server (DATABASE_URL, else a
-// throwaway one), runs the Rust core's tests and the vitest specs against it, checks that the
-// core stays free of N-API and that the specs type-check, and ends with one plain line
-// `N passed, N failed` covering all of it.
-import { spawn } from 'node:child_process';
+// throwaway one), runs the Rust core's tests and the vitest specs against it, runs the checks
+// that are not tests (each says so in the output), and ends with one plain line
+// `N passed, N failed` (followed by `, N skipped` when tests were skipped on purpose).
+//
+// Counting is honest: a vitest test that was meant to run but did not (its suite's `beforeAll`
+// failed, its file did not load) counts as failed (scripts/lib/vitest-counts.mjs); cargo runs with
+// `--no-fail-fast`; a check whose own command fails counts as failed. The whole run has a time
+// limit (WEDPOOL_TEST_TIMEOUT_MINUTES, default 45) after which it stops and counts a failure.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { withDatabase } from './lib/postgres.mjs';
+import { createDeadline, runStep } from './lib/run-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const passthrough = process.argv.slice(2);
+const deadline = createDeadline(Number(process.env.WEDPOOL_TEST_TIMEOUT_MINUTES ?? 45));
+const run = (cmd, args, env) => runStep(deadline, root, cmd, args, env);
 
-function run(cmd, args, env = {}) {
-  return new Promise((resolve) => {
-    let output = '';
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d) => {
-      output += d;
-      process.stdout.write(d);
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-      process.stderr.write(d);
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
-}
-
+/** Sums cargo's `test result:` lines (unit, integration and doc tests); ignored tests are skipped. */
 function cargoCounts(output) {
-  let passed = 0;
-  let failed = 0;
-  for (const m of output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const m of output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/g)) {
+    counts.passed += Number(m[1]);
+    counts.failed += Number(m[2]);
+    counts.skipped += Number(m[3]);
   }
-  return { passed, failed };
+  return counts;
 }
 
+/** Reads the counts scripts/lib/vitest-counts.mjs wrote; a missing file is one failure. */
 function vitestCounts(file) {
-  if (!existsSync(file)) return { passed: 0, failed: 1 };
-  const report = JSON.parse(readFileSync(file, 'utf8'));
-  // A spec file that fails to load has no tests but is still a failure.
-  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
-  return { passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles };
+  if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0, missing: true };
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function printVitestDetails(js) {
+  const list = (title, names) => names?.length && console.log(`\n# ${title}:\n${names.map((n) => `  - ${n}`).join('\n')}`);
+  list('vitest: tests that never ran because a hook or their file failed (counted as failed)', js.notRun);
+  list('vitest: files that failed to load (one failure each)', js.brokenFiles);
+  list('vitest: hooks that failed after their tests passed (one failure each)', js.failedHooks);
+  list('vitest: skipped on purpose', js.skippedTests);
+  if (js.unhandledErrors) console.log(`\n# vitest: ${js.unhandledErrors} unhandled error(s) (one failure each)`);
+  if (js.missing) console.log('\n# vitest wrote no counts (it crashed or was stopped): counted as one failure');
+}
+
+/** The core must not depend on napi; fails when `cargo tree` itself fails. */
+async function napiBoundary() {
+  const tree = await run('cargo', ['tree', '-p', 'wedpool-core', '-e', 'normal', '--prefix', 'none']);
+  if (tree.code !== 0) return { ok: false, why: `\`cargo tree\` failed (exit ${tree.code})` };
+  const napi = tree.output.split('\n').filter((line) => /^napi/.test(line.trim()));
+  if (napi.length > 0) return { ok: false, why: `wedpool-core depends on ${[...new Set(napi)].join(', ')}: the core must stay free of N-API` };
+  if (!/^wedpool-core /m.test(tree.output)) return { ok: false, why: '`cargo tree` did not list wedpool-core' };
+  return { ok: true };
+}
+
+/** The specs and the facade type-check (tsconfig.test.json). */
+async function typecheck() {
+  const tsc = await run('npx', ['tsc', '-p', 'tsconfig.test.json']);
+  return tsc.code === 0 ? { ok: true } : { ok: false, why: 'the specs and the facade do not type-check (tsconfig.test.json)' };
+}
+
+/** Checks that are not tests; each counts as one passed or failed line and says which it was. */
+const CHECKS = [
+  ['napi boundary (cargo tree -p wedpool-core has no napi)', napiBoundary],
+  ['type-check (tsc -p tsconfig.test.json)', typecheck],
+];
+
+async function runChecks() {
+  const results = [];
+  for (const [name, check] of CHECKS) {
+    console.log(`\n# check: ${name}`);
+    const result = deadline.expired ? { ok: false, why: 'not run: time limit reached' } : await check();
+    console.log(`# check ${result.ok ? 'passed' : 'FAILED'}: ${name}${result.ok ? '' : ` — ${result.why}`}`);
+    results.push({ name, ...result });
+  }
+  return results;
 }
 
 async function main() {
   const build = await run('npm', ['run', '--silent', 'build']);
   if (build.code !== 0) {
-    console.log('0 passed, 1 failed');
+    console.log('\n# check FAILED: npm run build\n0 passed, 1 failed');
     process.exit(1);
   }
   const totals = await withDatabase(async (url) => {
     console.log(`\n# database: ${url.replace(/:[^:@/]*@/, ':***@')}`);
     const env = { DATABASE_URL: url };
-    const core = await run('cargo', ['test', '-p', 'wedpool-core', '--', '--test-threads=2'], env);
+    const core = await run('cargo', ['test', '-p', 'wedpool-core', '--no-fail-fast', '--', '--test-threads=2'], env);
     const rust = cargoCounts(core.output);
-    if (core.code !== 0 && rust.failed === 0) rust.failed = 1;
-    const typecheck = await run('npx', ['tsc', '-p', 'tsconfig.test.json']);
-    if (typecheck.code !== 0) console.error('the specs and the facade do not type-check (tsconfig.test.json)');
-    const boundary = await run('bash', ['-c', 'cargo tree -p wedpool-core -e normal | grep -c napi || true']);
-    const napiInCore = Number(boundary.output.trim().split('\n').pop()) > 0;
-    if (napiInCore) console.error('wedpool-core depends on napi: the core must stay free of N-API');
+    if (core.code !== 0 && rust.failed === 0) {
+      console.log(`\n# cargo test exited ${core.code} with no failed test counted (a build error or a crash): counted as one failure`);
+      rust.failed = 1;
+    }
+    console.log(`\n# cargo test: ${rust.passed} passed, ${rust.failed} failed, ${rust.skipped} ignored`);
+    const checks = await runChecks();
     const reportDir = join(root, '.tmp');
     mkdirSync(reportDir, { recursive: true });
-    const reportFile = join(reportDir, 'vitest.json');
-    rmSync(reportFile, { force: true });
+    const countsFile = join(reportDir, 'vitest-counts.json');
+    rmSync(countsFile, { force: true });
     const vitest = await run(
       'npx',
-      ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...passthrough],
-      env,
+      ['vitest', 'run', '--reporter=default', '--reporter=./scripts/lib/vitest-counts.mjs', ...passthrough],
+      { ...env, WEDPOOL_COUNTS_FILE: countsFile },
     );
-    const js = vitestCounts(reportFile);
-    if (vitest.code !== 0 && js.failed === 0) js.failed = 1;
-    const checks = [!napiInCore, typecheck.code === 0];
+    const js = vitestCounts(countsFile);
+    if (vitest.code !== 0 && js.failed === 0) {
+      console.log(`\n# vitest exited ${vitest.code} with no failed test counted: counted as one failure`);
+      js.failed = 1;
+    }
+    printVitestDetails(js);
+    console.log(`\n# vitest: ${js.passed} passed, ${js.failed} failed, ${js.skipped} skipped`);
+    for (const c of checks) console.log(`# check ${c.ok ? 'passed' : 'FAILED'}: ${c.name}`);
     return {
-      passed: rust.passed + js.passed + checks.filter(Boolean).length,
-      failed: rust.failed + js.failed + checks.filter((ok) => !ok).length,
+      passed: rust.passed + js.passed + checks.filter((c) => c.ok).length,
+      failed: rust.failed + js.failed + checks.filter((c) => !c.ok).length + (deadline.expired ? 1 : 0),
+      skipped: rust.skipped + js.skipped,
     };
   });
-  console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
+  if (deadline.expired) console.log(`\n# npm test was stopped at its time limit of ${deadline.minutes} min: counted as one failure`);
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''}`);
   process.exit(totals.failed > 0 ? 1 : 0);
 }
 

@@ -57,10 +57,14 @@ export function machineTable(machine) {
   ]);
 }
 
-export function writeResults(report) {
+/**
+ * Writes `bench/results/<name>.json` and `<name>.md`: `latest` only for a full run of everything,
+ * `quick` for `--quick`, `partial` for a run narrowed by `--only`, `--libs` or `--reps`.
+ */
+export function writeResults(report, name = 'latest') {
   const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}latest.json`, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(`${dir}${name}.json`, JSON.stringify(report, null, 2) + '\n');
   const workloads = report.workloads.map((w) => `- **${w}** ${WORKLOADS[w].title}`).join('\n');
   const md = [
     `# WedPool benchmark — ${report.mode} run`,
@@ -84,6 +88,6 @@ export function writeResults(report) {
     ...report.notes.map((n) => `- ${n}`),
     '',
   ].join('\n');
-  writeFileSync(`${dir}latest.md`, md);
+  writeFileSync(`${dir}${name}.md`, md);
   return dir;
 }
