@@ -40,7 +40,7 @@ function textOf(err: unknown): string {
 describe('password authentication', () => {
   it('works with the right password through the proxy', async () => {
     const { url } = await proxied(RIGHT_PASSWORD);
-    const { pool } = faultPool({ connectionString: url, basePoolSize: { max: 2 } });
+    const { pool } = faultPool({ connectionString: url, serverUrl: db.url, basePoolSize: { max: 2 } });
     await pool.ready();
     expect((await pool.query<{ u: string }>('select current_user as u')).rows).toEqual([{ u: PASSWORD_ROLE }]);
     await expectBaseline(pool);
@@ -48,7 +48,7 @@ describe('password authentication', () => {
 
   it('ready() fails fast with ConnectionError kind auth (28P01), without the password', async () => {
     const { url } = await proxied(WRONG);
-    const { pool } = faultPool({ connectionString: url, connectTimeoutMillis: 2_000 });
+    const { pool } = faultPool({ connectionString: url, serverUrl: db.url, connectTimeoutMillis: 2_000 });
     const started = performance.now();
     const err = await pool.ready().catch((e: unknown) => e);
     expectWedPoolError(err, 'CONNECT_FAILED', 'ConnectionError');
@@ -63,7 +63,7 @@ describe('password authentication', () => {
   it('50 waiters on a wrong password all fail fast with the auth error, with about one login attempt per backoff window', async () => {
     const { proxy: p, url } = await proxied(WRONG);
     const { pool } = faultPool({
-      connectionString: url,
+      connectionString: url, serverUrl: db.url,
       basePoolSize: { max: 10, acquireTimeoutMillis: 10_000 },
       connectTimeoutMillis: 2_000,
     });
@@ -116,7 +116,7 @@ describe('password authentication', () => {
 
   it('recovers on its own once the password is fixed server-side', async () => {
     const { url } = await proxied(WRONG);
-    const { pool } = faultPool({ connectionString: url, basePoolSize: { max: 2 }, connectTimeoutMillis: 2_000 });
+    const { pool } = faultPool({ connectionString: url, serverUrl: db.url, basePoolSize: { max: 2 }, connectTimeoutMillis: 2_000 });
     const failed = await track(pool.query('select 1'));
     expect(failed.ok).toBe(false);
     expectWedPoolError(failed.error, 'CONNECT_FAILED');

@@ -39,6 +39,7 @@ describe('server full (too many clients, 53300)', () => {
     cleanups.push(() => proxy.close());
     const { pool } = faultPool({
       connectionString: proxy.url(db.url),
+      serverUrl: db.url,
       basePoolSize: { min: 2, max: 6, acquireTimeoutMillis: 5_000 },
       connectTimeoutMillis: 1_000,
     });

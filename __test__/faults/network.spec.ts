@@ -100,7 +100,7 @@ describe('blackhole (packets dropped, no reset)', () => {
   it('on connect: each attempt ends at connectTimeoutMillis and the acquire fails at its deadline', async () => {
     const { proxy: p, url } = await viaProxy();
     await p.blackhole();
-    const { pool } = faultPool({ connectionString: url, basePoolSize: { max: 2 }, connectTimeoutMillis: 500 });
+    const { pool } = faultPool({ connectionString: url, serverUrl: DATABASE_URL(), basePoolSize: { max: 2 }, connectTimeoutMillis: 500 });
 
     let started = performance.now();
     const ready = await track(pool.ready(), started);
@@ -132,7 +132,7 @@ describe('blackhole (packets dropped, no reset)', () => {
   it('on idle connections: the health loop finds them dead (keepaliveMillis) and the pool refills after the network heals', async () => {
     const { proxy: p, url } = await viaProxy();
     const { pool } = faultPool({
-      connectionString: url,
+      connectionString: url, serverUrl: DATABASE_URL(),
       basePoolSize: { min: 2, max: 3 },
       connectTimeoutMillis: 500,
       keepaliveMillis: 300,
@@ -167,7 +167,7 @@ describe('blackhole (packets dropped, no reset)', () => {
 
   it('mid-query: the query ends at its deadline with QueryTimeoutError and the connection is discarded', async () => {
     const { proxy: p, url } = await viaProxy();
-    const { pool } = faultPool({ connectionString: url, basePoolSize: { max: 2 }, connectTimeoutMillis: 500, queryTimeoutMillis: 800 });
+    const { pool } = faultPool({ connectionString: url, serverUrl: DATABASE_URL(), basePoolSize: { max: 2 }, connectTimeoutMillis: 500, queryTimeoutMillis: 800 });
     await pool.ready();
     const conn = await pool.getConnection();
     const started = performance.now();
@@ -193,7 +193,7 @@ describe('blackhole (packets dropped, no reset)', () => {
 describe('reset mid-query', () => {
   it('rejects the query at once with ConnectionLostError and replaces the connection', async () => {
     const { proxy: p, url } = await viaProxy();
-    const { pool } = faultPool({ connectionString: url, basePoolSize: { min: 1, max: 2 }, connectTimeoutMillis: 1_000 });
+    const { pool } = faultPool({ connectionString: url, serverUrl: DATABASE_URL(), basePoolSize: { min: 1, max: 2 }, connectTimeoutMillis: 1_000 });
     await pool.ready();
     const conn = await pool.getConnection();
     const running = track(conn.query('select pg_sleep(2)'));
@@ -289,7 +289,7 @@ describe('acquire times out while a connection is being created', () => {
   it('keeps the late connection idle (counted by stats, matching the server), never leaked', async () => {
     const { proxy: p, url } = await viaProxy();
     await p.delay(300);
-    const { pool, appName } = faultPool({ connectionString: url, basePoolSize: { max: 3 }, connectTimeoutMillis: 5_000 });
+    const { pool, appName } = faultPool({ connectionString: url, serverUrl: DATABASE_URL(), basePoolSize: { max: 3 }, connectTimeoutMillis: 5_000 });
 
     const started = performance.now();
     const outs = await Promise.all(Array.from({ length: 2 }, () => track(pool.getConnection({}, { timeoutMillis: 200 }), started)));
@@ -322,6 +322,7 @@ describe('unresolvable host', () => {
     const secret = 'dns-s3cret-value';
     const { pool } = faultPool({
       connectionString: `postgres://app:${secret}@no-such-host.invalid:5432/db`,
+      serverUrl: DATABASE_URL(),
       connectTimeoutMillis: 2_000,
       basePoolSize: { acquireTimeoutMillis: 3_000 },
     });

@@ -1,6 +1,10 @@
-// Shared helpers for the fault suite (__test__/faults): pools with the planned options, a stats
-// sampler that proves the pool never grows above max, typed-error assertions, and a
-// "back to baseline" check that compares the pool's own count with the server's.
+// Shared helpers for the fault suite (__test__/faults): pools with the planned options, typed-error
+// assertions, and the truth about connections taken where it cannot lie — at the server:
+// every fault pool has a server sampler that counts its backends in pg_stat_activity (by its
+// unique application_name, any state, so also backends still starting up) every 20 ms on a
+// direct connection, and the "back to baseline" check requires that the server never held more
+// than the pool's max and ends holding exactly what the pool counts (nothing leaked). The pool's
+// own stats are sampled too: connections open plus those being opened never exceed max.
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
 
@@ -15,7 +19,22 @@ export interface PlannedOptions {
   leakDetectionThresholdMillis?: number;
 }
 
-export type FaultPoolOptions = WeddingPoolOptions & PlannedOptions;
+export type FaultPoolOptions = WeddingPoolOptions &
+  PlannedOptions & {
+    /**
+     * Superuser URL of the server the pool ultimately reaches, connected to directly (never
+     * through a proxy): the server-side count of the pool's backends is taken there. Defaults to
+     * `connectionString` only when that is itself a direct superuser URL — pass it whenever the
+     * pool goes through a proxy or logs in as another role.
+     */
+    serverUrl?: string;
+    /**
+     * Backends the server may keep beyond the pool's max because the pool has already given them
+     * up and the server has not noticed yet (a blackholed socket is only found dead by the
+     * server's own keepalive). Default 0.
+     */
+    serverSlack?: number;
+  };
 
 export interface PoolHealth {
   state: 'healthy' | 'degraded' | 'down';
@@ -36,9 +55,9 @@ export const WEDNESDAY = new Date('2026-06-10T12:00:00Z');
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface Sampler {
-  /** Largest `size` seen. */
+  /** Largest `size + pending` seen (connections open plus being opened). */
   readonly maxSize: number;
-  /** Samples where size exceeded maxSize (or pending pushed size + pending over max). */
+  /** Samples where size + pending exceeded maxSize. */
   readonly violations: PoolStats[];
   readonly samples: number;
   /** Takes one sample now (also done every few ms and on every connect event). */
@@ -46,11 +65,25 @@ export interface Sampler {
   stop(): void;
 }
 
+/** The pool's backends as the server sees them, sampled every 20 ms on a direct connection. */
+export interface ServerSampler {
+  /** Largest count of the pool's backends seen at the server. */
+  readonly max: number;
+  /** Successful samples (the server may be down for a while in some scenarios). */
+  readonly samples: number;
+  /** Counts seen above the allowed maximum (max + slack), with when. */
+  readonly over: Array<{ count: number; limit: number; at: number }>;
+  /** Counts the pool's backends now (throws if the server cannot be reached). */
+  count(): Promise<number>;
+  stop(): Promise<void>;
+}
+
 interface Tracked {
   pool: FaultPool;
   appName: string;
   max: number;
   sampler: Sampler;
+  server: ServerSampler;
 }
 
 const tracked = new Map<WeddingAwareConnectionPool, Tracked>();
@@ -62,6 +95,7 @@ afterEach(async () => {
   for (const t of all) t.sampler.stop();
   // A short drain: a test that failed while holding connections must not cost 10 s here.
   await Promise.all(all.map((t) => t.pool.end({ timeoutMillis: 500 }).catch(() => undefined)));
+  await Promise.all(all.map((t) => t.server.stop()));
 });
 
 function startSampler(pool: WeddingAwareConnectionPool, intervalMs = 5): Sampler {
@@ -78,8 +112,8 @@ function startSampler(pool: WeddingAwareConnectionPool, intervalMs = 5): Sampler
       return null;
     }
     samples += 1;
-    maxSize = Math.max(maxSize, s.size);
-    if (s.size > s.maxSize) violations.push(s);
+    maxSize = Math.max(maxSize, s.size + s.pending);
+    if (s.size + s.pending > s.maxSize) violations.push(s);
     return s;
   };
   const timer = setInterval(sample, intervalMs);
@@ -107,24 +141,105 @@ function startSampler(pool: WeddingAwareConnectionPool, intervalMs = 5): Sampler
   };
 }
 
+function startServerSampler(serverUrl: string, appName: string, limit: () => number, intervalMs = 20): ServerSampler {
+  let client: pg.Client | null = null;
+  let connecting: Promise<pg.Client> | null = null;
+  let max = 0;
+  let samples = 0;
+  let busy = false;
+  let stopped = false;
+  const over: Array<{ count: number; limit: number; at: number }> = [];
+  const connect = (): Promise<pg.Client> => {
+    if (client) return Promise.resolve(client);
+    connecting ??= (async () => {
+      const c = new pg.Client({ connectionString: serverUrl, application_name: 'wedpool-fault-sampler', connectionTimeoutMillis: 2_000 });
+      c.on('error', () => {
+        if (client === c) client = null;
+      });
+      try {
+        await c.connect();
+      } catch (err) {
+        await c.end().catch(() => undefined);
+        throw err;
+      }
+      client = c;
+      return c;
+    })().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
+  const count = async (): Promise<number> => {
+    const c = await connect();
+    try {
+      const n = await serverCount(c, appName);
+      samples += 1;
+      max = Math.max(max, n);
+      const allowed = limit();
+      if (n > allowed) over.push({ count: n, limit: allowed, at: Date.now() });
+      return n;
+    } catch (err) {
+      if (client === c) client = null;
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+  };
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    // The server may be down (restart scenarios): a failed sample is simply not taken.
+    count()
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    get max() {
+      return max;
+    },
+    get samples() {
+      return samples;
+    },
+    get over() {
+      return over;
+    },
+    count,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      const c = client ?? (await connecting?.catch(() => null));
+      client = null;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
+
 /**
  * A pool for a fault scenario: ordinary-day calendar (no wedding-day scaling), a unique
- * application_name (for server-side counts), a stats sampler, ended after the test.
+ * application_name, a stats sampler and a server sampler (see the file comment), ended after
+ * the test.
  */
-export function faultPool(options: FaultPoolOptions): { pool: FaultPool; appName: string; sampler: Sampler } {
+export function faultPool(options: FaultPoolOptions): { pool: FaultPool; appName: string; sampler: Sampler; server: ServerSampler } {
   seq += 1;
   // Terminated by '-pool' so that no name is a substring of another (see serverCount).
   const appName = options.applicationName ?? `wedpool-fault-${process.pid}-${seq}-pool`;
+  const { serverUrl, serverSlack = 0, ...poolOptions } = options;
   const pool = new WeddingAwareConnectionPool({
     weddingDayMultiplier: 1,
     priorityAgingPerSecond: 0,
-    ...options,
+    ...poolOptions,
     applicationName: appName,
   } as WeddingPoolOptions) as FaultPool;
   pool.setCalendarTime(WEDNESDAY);
   const sampler = startSampler(pool);
-  tracked.set(pool, { pool, appName, max: options.basePoolSize?.max ?? 10, sampler });
-  return { pool, appName, sampler };
+  const max = options.basePoolSize?.max ?? 10;
+  const directUrl = serverUrl ?? options.connectionString;
+  if (!directUrl) throw new Error('faultPool needs serverUrl (or a direct connectionString) to count connections at the server');
+  const server = startServerSampler(directUrl, appName, () => max + serverSlack);
+  tracked.set(pool, { pool, appName, max, sampler, server });
+  return { pool, appName, sampler, server };
 }
 
 /** Asserts `err` is a typed WedPool error with `code` (and class `name` when given). */
@@ -232,14 +347,18 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 }
 
 /**
- * The scenario's end state: nobody in use or waiting, nothing being opened, size within max at
- * every sample, and (with `admin`) the server holds exactly the connections the pool counts.
+ * The scenario's end state: nobody in use or waiting, nothing being opened, open + opening
+ * within max at every sample; at the server: never more of the pool's backends than its max
+ * (plus the scenario's `serverSlack`), at least one sample taken, and at the end exactly as many
+ * backends as the pool counts (nothing leaked). The server must be up at the end. `admin` is
+ * accepted for older call sites and no longer needed (the server sampler has its own connection).
  */
 export async function expectBaseline(
   pool: WeddingAwareConnectionPool,
   opts: { admin?: pg.Client; appName?: string; max?: number; timeoutMs?: number } = {},
 ): Promise<void> {
   const t = tracked.get(pool);
+  if (!t) throw new Error('expectBaseline needs a pool made by faultPool() (it samples the server)');
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const started = performance.now();
   let last = pool.stats();
@@ -254,24 +373,23 @@ export async function expectBaseline(
     pending: 0,
   });
   expect(last.reserved.inUse).toBe(0);
-  if (t) {
-    t.sampler.sample();
-    expect(t.sampler.violations.slice(0, 3), 'size above maxSize').toEqual([]);
-    expect(t.sampler.maxSize, 'largest size seen').toBeLessThanOrEqual(opts.max ?? t.max);
+  t.sampler.sample();
+  expect(t.sampler.violations.slice(0, 3), 'open + opening above maxSize').toEqual([]);
+  expect(t.sampler.maxSize, 'largest open + opening seen').toBeLessThanOrEqual(opts.max ?? t.max);
+  if (opts.appName !== undefined) expect(opts.appName).toBe(t.appName);
+  let server = -1;
+  let size = -1;
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    size = pool.stats().size;
+    server = await t.server.count().catch(() => -1);
+    if (server === size) break;
+    await sleep(25);
   }
-  const appName = opts.appName ?? t?.appName;
-  if (opts.admin && appName) {
-    let server = -1;
-    let size = -1;
-    const deadline = performance.now() + timeoutMs;
-    while (performance.now() < deadline) {
-      size = pool.stats().size;
-      server = await serverCount(opts.admin, appName);
-      if (server === size) break;
-      await sleep(25);
-    }
-    expect({ server, pool: size }, 'server-side connections = pool size (nothing leaked)').toEqual({ server: size, pool: size });
-  }
+  expect({ server, pool: size }, 'server-side connections = pool size (nothing leaked)').toEqual({ server: size, pool: size });
+  expect(t.server.samples, 'the server was sampled during the scenario').toBeGreaterThan(0);
+  expect(t.server.over.slice(0, 3), 'the server held more of the pool\'s backends than its max').toEqual([]);
+  if (opts.max !== undefined) expect(t.server.max, 'most backends seen at the server').toBeLessThanOrEqual(opts.max);
 }
 
 /** `select pg_backend_pid()` on each of `n` connections held at once; released afterwards. */
