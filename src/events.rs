@@ -120,7 +120,7 @@ impl From<PoolEvent> for NativeEvent {
 pub type EventCallback = ThreadsafeFunction<NativeEvent, (), NativeEvent, Status, false, true>;
 
 /// Wraps the callback as a core event sink.
-pub fn sink(callback: EventCallback) -> wedpool_core::events::EventSink {
+pub fn sink(callback: EventCallback) -> wedpool_core::EventSink {
     let callback = std::sync::Arc::new(callback);
     std::sync::Arc::new(move |event: PoolEvent| {
         callback.call(event.into(), ThreadsafeFunctionCallMode::NonBlocking);

@@ -2,7 +2,7 @@
 //! `ts/options.ts`); semantic validation happens in `wedpool_core::PoolConfig`.
 
 use napi_derive::napi;
-use wedpool_core::config::{ConnectOptions, DateOption};
+use wedpool_core::{ConnectOptions, DateOption};
 use wedpool_core::PoolOptions;
 
 /// A listed wedding date.

@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use wedpool_core::queue::{Ticket, WaitQueue};
-use wedpool_core::reservation::{Reservations, SlotKind};
+use wedpool_core::{Ticket, WaitQueue};
+use wedpool_core::{Reservations, SlotKind};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 

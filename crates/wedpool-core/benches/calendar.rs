@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use wedpool_core::calendar::{ListedDate, WeddingCalendar};
+use wedpool_core::{ListedDate, WeddingCalendar};
 
 const ZONES: [Tz; 10] = [
     chrono_tz::Europe::London,

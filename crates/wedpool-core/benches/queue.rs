@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use wedpool_core::queue::{Ticket, WaitQueue};
+use wedpool_core::{Ticket, WaitQueue};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 const PRIORITIES: [i64; 5] = [100, 600, 1_100, 1_600, 1_900];

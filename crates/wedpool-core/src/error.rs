@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::status::PoolStats;
+use crate::observe::status::PoolStats;
 
 /// The stable machine-readable code of a [`PoolError`].
 ///

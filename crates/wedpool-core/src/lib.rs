@@ -1,52 +1,48 @@
 //! # wedpool-core
 //!
 //! The engine behind WedPool, a PostgreSQL connection pool for wedding-day traffic.
-//! It is a plain Rust library (no N-API) made of two kinds of parts:
+//! It is a plain Rust library (no N-API), one folder per concern:
 //!
-//! * **pure parts** with no `.await`: the priority [`queue::WaitQueue`], the
-//!   [`reservation::Reservations`] accounting of the emergency reserve, the
-//!   [`calendar::WeddingCalendar`] and the [`scaling::ScalingPolicy`];
-//! * **orchestration**: [`pool::Pool`] (admission, hand-off, connection creation,
-//!   maintenance) and [`lease::Lease`] (a borrowed connection that runs queries).
+//! * `admission` — who gets the next connection: [`DatabaseContext`] and its priority, the
+//!   [`WaitQueue`], the [`Reservations`] accounting of the emergency reserve (pure);
+//! * `scaling` — how big the pool should be and when: the [`WeddingCalendar`], the scaling
+//!   policy, the traffic learner, the fleet budget and the planner (pure);
+//! * `pool` — the engine: [`Pool`] (admission, hand-off, connection creation, maintenance) and
+//!   [`Lease`] (a borrowed connection that runs queries);
+//! * `conn` — opening connections, watching how they end, running statements;
+//! * `codec` — binary results into JavaScript-shaped [`Value`]s;
+//! * `observe` — [`PoolEvent`]s, [`HealthReport`]s, [`PoolStats`] and metrics;
+//! * `config` — [`PoolOptions`] validated into a [`PoolConfig`].
 //!
 //! Connections are deadpool-postgres objects; admission (who gets the next connection)
-//! is WedPool's own, because deadpool's wait queue is a FIFO semaphore.
+//! is WedPool's own, because deadpool's wait queue is a FIFO semaphore. The modules are
+//! private; the `pub use` list below is the whole public surface.
 #![deny(missing_docs)]
 #![warn(clippy::all)]
 
-pub mod calendar;
-pub mod clock;
-pub mod config;
-pub mod connect;
-pub mod decode;
-pub mod driver;
-pub mod error;
-pub mod events;
-pub mod health;
-mod inner;
-pub mod budget;
-pub mod lease;
-pub mod learner;
-pub mod metrics;
-pub mod planner;
-mod maintenance;
-pub mod pool;
-pub mod priority;
-pub mod query;
-pub mod queue;
-pub mod reservation;
-pub mod scaling;
-pub mod state;
-pub mod status;
-pub mod textform;
+mod admission;
+mod clock;
+mod codec;
+mod config;
+mod conn;
+mod error;
+mod observe;
+mod pool;
+mod scaling;
 
-pub use config::{ConnectOptions, Int8Mode, PoolConfig, PoolOptions};
+pub use admission::context::DatabaseContext;
+pub use admission::queue::{Head, Ticket, WaitQueue};
+pub use admission::reservation::{Reservations, SlotKind};
+pub use codec::decode::{DecodeOptions, Value};
+pub use config::options::{ConnectOptions, DateOption, Int8Mode, PoolConfig, PoolOptions};
+pub use conn::query::{Field, Param, QueryResult};
 pub use error::{ConnectErrorKind, DatabaseErrorFields, ErrorCode, PoolError};
-pub use events::{EventKind, PoolEvent};
-pub use lease::Lease;
+pub use observe::events::{EventKind, EventSink, PoolEvent};
+pub use observe::health::{HealthReport, HealthState};
+pub use observe::status::{PoolStats, ReservedStats};
+pub use pool::lease::Lease;
 pub use pool::{Acquired, Pool};
-pub use priority::DatabaseContext;
-pub use query::{Param, QueryResult};
-pub use decode::Value;
-pub use status::PoolStats;
-pub use health::{HealthReport, HealthState};
+pub use scaling::calendar::{ListedDate, WeddingCalendar, WeddingWindow};
+pub use scaling::learner::PriorityClass;
+pub use scaling::planner::{PlannedChange, ScalingPlan};
+pub use scaling::policy::{ScalingPolicy, ScalingTarget};

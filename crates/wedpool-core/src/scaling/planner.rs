@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::calendar::WeddingCalendar;
-use crate::learner::TrafficLearner;
-use crate::scaling::{ScalingPolicy, ScalingTarget};
+use crate::scaling::calendar::WeddingCalendar;
+use crate::scaling::learner::TrafficLearner;
+use crate::scaling::policy::{ScalingPolicy, ScalingTarget};
 
 /// Headroom above a forecast peak for max (min warms up to the peak itself).
 pub const FORECAST_HEADROOM: f64 = 1.25;

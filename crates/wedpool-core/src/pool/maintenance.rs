@@ -19,11 +19,11 @@ use std::time::Instant;
 
 use chrono::{DateTime, DurationRound, Utc};
 
-use crate::budget::{FleetSnapshot, FLEET_SQL};
-use crate::events::PoolEvent;
-use crate::inner::{Events, PoolInner};
-use crate::planner::Planner;
-use crate::state::{PoolState, PooledConnection};
+use crate::scaling::fleet::{FleetSnapshot, FLEET_SQL};
+use crate::observe::events::PoolEvent;
+use crate::pool::inner::{Events, PoolInner};
+use crate::scaling::planner::Planner;
+use crate::pool::state::{PoolState, PooledConnection};
 
 /// How often the fleet budget is re-read while it is what keeps callers waiting.
 const BUDGET_RECHECK_WHEN_LIMITING: std::time::Duration = std::time::Duration::from_secs(1);

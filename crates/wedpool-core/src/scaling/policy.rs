@@ -1,6 +1,6 @@
 //! The scaling policy: the pool's min and max for a moment, and why.
 
-use crate::calendar::WeddingWindow;
+use crate::scaling::calendar::WeddingWindow;
 
 /// What the pool should look like now.
 #[derive(Debug, Clone, PartialEq)]

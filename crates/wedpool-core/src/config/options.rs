@@ -11,10 +11,10 @@ use std::time::Duration;
 use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 
-use crate::calendar::{ListedDate, WeddingCalendar};
-use crate::connect::ConnectSettings;
+use crate::scaling::calendar::{ListedDate, WeddingCalendar};
+use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
-use crate::scaling::ScalingPolicy;
+use crate::scaling::policy::ScalingPolicy;
 
 /// How `int8` (bigint) columns are returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -197,8 +197,8 @@ pub struct PoolConfig {
 
 impl PoolConfig {
     /// How result values are decoded.
-    pub fn decode_options(&self) -> crate::decode::DecodeOptions {
-        crate::decode::DecodeOptions { int8: self.int8, local: self.local_timezone }
+    pub fn decode_options(&self) -> crate::codec::decode::DecodeOptions {
+        crate::codec::decode::DecodeOptions { int8: self.int8, local: self.local_timezone }
     }
 }
 

@@ -7,16 +7,16 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Object;
 use tokio::sync::oneshot;
 
-use crate::driver::ConnectionFate;
+use crate::conn::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
-use crate::health::HealthMonitor;
-use crate::lease::Lease;
-use crate::learner::{Demand, PriorityClass, TrafficLearner};
-use crate::metrics::WaitHistogram;
-use crate::queue::{Ticket, WaitQueue};
-use crate::reservation::{Reservations, SlotKind};
-use crate::scaling::ScalingTarget;
-use crate::status::{PoolStats, ReservedStats};
+use crate::observe::health::HealthMonitor;
+use crate::pool::lease::Lease;
+use crate::scaling::learner::{Demand, PriorityClass, TrafficLearner};
+use crate::observe::metrics::WaitHistogram;
+use crate::admission::queue::{Ticket, WaitQueue};
+use crate::admission::reservation::{Reservations, SlotKind};
+use crate::scaling::policy::ScalingTarget;
+use crate::observe::status::{PoolStats, ReservedStats};
 
 /// Shortest time between two connection attempts started early by a newcomer during backoff.
 pub const EARLY_ATTEMPT_SPACING: Duration = Duration::from_millis(250);

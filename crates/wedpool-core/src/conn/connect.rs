@@ -9,8 +9,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 
-use crate::config::{millis, redact_connection_string, ConnectOptions};
-use crate::driver::{with_fate, ConnectionFate, FateConnect};
+use crate::config::options::{millis, redact_connection_string, ConnectOptions};
+use crate::conn::driver::{with_fate, ConnectionFate, FateConnect};
 use crate::error::{ConnectErrorKind, PoolError};
 use std::sync::Arc;
 

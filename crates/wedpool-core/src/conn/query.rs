@@ -11,7 +11,7 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::error::Severity;
 use tokio_postgres::types::{Format, IsNull, ToSql, Type};
 
-use crate::decode::{decode_row, DecodeOptions, Value};
+use crate::codec::decode::{decode_row, DecodeOptions, Value};
 use crate::error::{DatabaseErrorFields, PoolError};
 
 /// PostgreSQL's limit on parameters in one statement.

@@ -39,7 +39,7 @@ impl PriorityClass {
     }
 
     /// The class of a request.
-    pub fn of(ctx: &crate::priority::DatabaseContext, calendar_wedding_day: bool) -> PriorityClass {
+    pub fn of(ctx: &crate::admission::context::DatabaseContext, calendar_wedding_day: bool) -> PriorityClass {
         if ctx.is_wedding_critical || ctx.is_critical_operation {
             PriorityClass::Critical
         } else if ctx.is_active_wedding || ctx.is_wedding_day.unwrap_or(calendar_wedding_day) {
@@ -115,6 +115,7 @@ impl TrafficLearner {
     }
 
     /// Hours folded into the profiles so far.
+    #[cfg(test)]
     pub fn hours_observed(&self) -> u64 {
         self.hours_observed
     }
@@ -294,7 +295,7 @@ mod tests {
 
     #[test]
     fn class_follows_the_context() {
-        use crate::priority::DatabaseContext;
+        use crate::admission::context::DatabaseContext;
         let critical = DatabaseContext { is_wedding_critical: true, ..Default::default() };
         assert_eq!(PriorityClass::of(&critical, false), PriorityClass::Critical);
         assert_eq!(PriorityClass::of(&DatabaseContext::default(), true), PriorityClass::Wedding);

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::health::HealthState;
-use crate::learner::PriorityClass;
-use crate::status::PoolStats;
+use crate::observe::health::HealthState;
+use crate::scaling::learner::PriorityClass;
+use crate::observe::status::PoolStats;
 
 /// Upper bounds (seconds) of the acquire-wait histogram buckets.
 pub const WAIT_BUCKETS: [f64; 14] = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];

@@ -1,6 +1,11 @@
-//! The public pool API. Orchestration lives in [`crate::inner`], periodic upkeep in
-//! [`crate::maintenance`]; all bookkeeping is in [`PoolState`] behind one lock that is never
+//! The public pool API. Orchestration lives in [`crate::pool::inner`], periodic upkeep in
+//! [`crate::pool::maintenance`]; all bookkeeping is in [`PoolState`] behind one lock that is never
 //! held across an `.await`.
+
+pub(crate) mod inner;
+pub(crate) mod lease;
+mod maintenance;
+pub(crate) mod state;
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -10,22 +15,22 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, Notify};
 
 use crate::clock::CalendarClock;
-use crate::config::PoolConfig;
+use crate::config::options::PoolConfig;
 use crate::error::PoolError;
-use crate::events::{EventSink, DEFAULT_EVENT_MASK};
-use crate::health::{HealthMonitor, HealthReport};
-use crate::inner::{Events, PoolInner};
-use crate::lease::Lease;
-use crate::learner::{PriorityClass, TrafficLearner};
-use crate::metrics::{render, MetricsInput};
-use crate::planner::{Planner, ScalingPlan};
-use crate::maintenance::spawn_maintenance;
-use crate::priority::DatabaseContext;
-use crate::query::{Param, QueryResult};
-use crate::queue::{Ticket, WaitQueue};
-use crate::reservation::Reservations;
-use crate::state::{PoolState, Waiter};
-use crate::status::PoolStats;
+use crate::observe::events::{EventSink, DEFAULT_EVENT_MASK};
+use crate::observe::health::{HealthMonitor, HealthReport};
+use crate::pool::inner::{Events, PoolInner};
+use crate::pool::lease::Lease;
+use crate::scaling::learner::{PriorityClass, TrafficLearner};
+use crate::observe::metrics::{render, MetricsInput};
+use crate::scaling::planner::{Planner, ScalingPlan};
+use crate::pool::maintenance::spawn_maintenance;
+use crate::admission::context::DatabaseContext;
+use crate::conn::query::{Param, QueryResult};
+use crate::admission::queue::{Ticket, WaitQueue};
+use crate::admission::reservation::Reservations;
+use crate::pool::state::{PoolState, Waiter};
+use crate::observe::status::PoolStats;
 
 /// How often [`Pool::query`] moves a statement that was never sent to another connection.
 pub const UNSENT_RETRIES: u32 = 2;
@@ -117,7 +122,7 @@ impl Pool {
         *self.inner.events.write().unwrap_or_else(|e| e.into_inner()) = sink;
     }
 
-    /// Chooses which [`crate::events::EventKind`]s are delivered (a bit mask).
+    /// Chooses which [`crate::observe::events::EventKind`]s are delivered (a bit mask).
     pub fn set_event_mask(&self, mask: u32) {
         self.inner.event_mask.store(mask, Ordering::Relaxed);
     }
@@ -302,7 +307,7 @@ impl Pool {
     /// most `query_timeout`, default `queryTimeoutMillis`) and releases the connection. When the
     /// connection turns out to have been ended by the server before the statement was sent
     /// (terminated while idle), the statement runs on another connection — at most
-    /// [`UNSENT_RETRIES`] times; a statement that was sent is never retried.
+    /// `UNSENT_RETRIES` times; a statement that was sent is never retried.
     ///
     /// Fails as [`Pool::acquire`] and [`Lease::query`] do.
     pub async fn query(
@@ -342,7 +347,7 @@ impl Pool {
         planner.plan(self.inner.clock.now(), chrono::Duration::hours(48), chrono::Duration::minutes(15), 12)
     }
 
-    /// The learned traffic profile as JSON (see [`TrafficLearner::export`]).
+    /// The learned traffic profile as JSON (see `TrafficLearner::export`).
     pub fn export_traffic_profile(&self) -> serde_json::Value {
         self.inner.lock().learner.export()
     }

@@ -10,16 +10,16 @@ use deadpool_postgres::Object;
 use tokio::sync::Notify;
 
 use crate::clock::CalendarClock;
-use crate::config::PoolConfig;
-use crate::driver::Ending;
+use crate::config::options::PoolConfig;
+use crate::conn::driver::Ending;
 use crate::error::{ConnectErrorKind, PoolError};
-use crate::events::{EventKind, EventSink, PoolEvent};
-use crate::health::HealthState;
-use crate::lease::Lease;
-use crate::learner::PriorityClass;
-use crate::priority::DatabaseContext;
-use crate::reservation::SlotKind;
-use crate::state::{backoff, expiry, PoolState, PooledConnection};
+use crate::observe::events::{EventKind, EventSink, PoolEvent};
+use crate::observe::health::HealthState;
+use crate::pool::lease::Lease;
+use crate::scaling::learner::PriorityClass;
+use crate::admission::context::DatabaseContext;
+use crate::admission::reservation::SlotKind;
+use crate::pool::state::{backoff, expiry, PoolState, PooledConnection};
 
 /// Shared internals; leases and tasks hold it.
 pub struct PoolInner {
@@ -206,7 +206,7 @@ impl PoolInner {
         due
     }
 
-    fn adopt(self: &Arc<Self>, st: &mut PoolState, object: Object, process_id: i32, fate: Arc<crate::driver::ConnectionFate>, events: &mut Events) {
+    fn adopt(self: &Arc<Self>, st: &mut PoolState, object: Object, process_id: i32, fate: Arc<crate::conn::driver::ConnectionFate>, events: &mut Events) {
         let now = Instant::now();
         let id = self.next_connection_id.fetch_add(1, Ordering::Relaxed);
         let conn = PooledConnection {

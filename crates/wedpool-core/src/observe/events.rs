@@ -110,7 +110,7 @@ pub const DEFAULT_EVENT_MASK: u32 =
 
 impl PoolEvent {
     /// The event for a health change.
-    pub fn health(report: &crate::health::HealthReport) -> PoolEvent {
+    pub fn health(report: &crate::observe::health::HealthReport) -> PoolEvent {
         PoolEvent::Health {
             state: report.state.as_str(),
             consecutive_failures: report.consecutive_failures,

@@ -13,8 +13,8 @@ use fallible_iterator::FallibleIterator;
 use postgres_protocol::types as wire;
 use tokio_postgres::types::{FromSql, Kind, Type};
 
-use crate::config::Int8Mode;
-use crate::textform;
+use crate::config::options::Int8Mode;
+use crate::codec::textform;
 
 /// How values are decoded: the int8 mode and the timezone in which `date` and `timestamp`
 /// (wall-clock types) are read, as JavaScript reads local times.

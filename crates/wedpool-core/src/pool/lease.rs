@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::PoolError;
-use crate::inner::PoolInner;
-use crate::learner::PriorityClass;
-use crate::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
-use crate::reservation::SlotKind;
-use crate::state::PooledConnection;
+use crate::pool::inner::PoolInner;
+use crate::scaling::learner::PriorityClass;
+use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
+use crate::admission::reservation::SlotKind;
+use crate::pool::state::PooledConnection;
 
 /// A connection lent to one caller until it is dropped.
 pub struct Lease {

@@ -1,0 +1,3 @@
+//! Configuration: pool options as the user writes them and their validation.
+
+pub(crate) mod options;

@@ -1,0 +1,5 @@
+//! Connections: opening them, watching how they end, and running statements on them.
+
+pub(crate) mod connect;
+pub(crate) mod driver;
+pub(crate) mod query;

@@ -1,0 +1,6 @@
+//! Observing the pool: events, health, the stats snapshot and Prometheus metrics.
+
+pub(crate) mod events;
+pub(crate) mod health;
+pub(crate) mod metrics;
+pub(crate) mod status;
