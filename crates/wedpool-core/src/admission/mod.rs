@@ -2,5 +2,6 @@
 //! queue, and the accounting of the emergency reserve. Pure: no I/O, no `.await`.
 
 pub(crate) mod context;
+pub(crate) mod priority_class;
 pub(crate) mod queue;
 pub(crate) mod reservation;

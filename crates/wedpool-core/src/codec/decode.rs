@@ -13,8 +13,9 @@ use fallible_iterator::FallibleIterator;
 use postgres_protocol::types as wire;
 use tokio_postgres::types::{FromSql, Kind, Type};
 
-use crate::config::options::Int8Mode;
+use crate::codec::int8_mode::Int8Mode;
 use crate::codec::textform;
+use crate::codec::value::Value;
 
 /// How values are decoded: the int8 mode and the timezone in which `date` and `timestamp`
 /// (wall-clock types) are read, as JavaScript reads local times.
@@ -24,29 +25,6 @@ pub struct DecodeOptions {
     pub int8: Int8Mode,
     /// The client's local timezone (the Node process's).
     pub local: Tz,
-}
-
-/// One decoded cell.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// SQL NULL.
-    Null,
-    /// A boolean.
-    Bool(bool),
-    /// A JavaScript number (also ±Infinity for infinite dates).
-    Number(f64),
-    /// A 64-bit integer for `types.int8 = 'bigint'`.
-    BigInt(i64),
-    /// Text.
-    Text(String),
-    /// Raw bytes (bytea).
-    Bytes(Vec<u8>),
-    /// JSON text, to be parsed by the facade.
-    Json(String),
-    /// An instant, in milliseconds since the Unix epoch.
-    Date(f64),
-    /// An array (nested for multi-dimensional arrays).
-    Array(Vec<Value>),
 }
 
 /// Accepts any column and hands over its raw bytes.

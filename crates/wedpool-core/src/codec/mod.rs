@@ -2,4 +2,6 @@
 //! types without a JavaScript counterpart.
 
 pub(crate) mod decode;
+pub(crate) mod int8_mode;
 pub(crate) mod textform;
+pub(crate) mod value;

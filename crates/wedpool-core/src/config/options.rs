@@ -13,35 +13,9 @@ use chrono_tz::Tz;
 
 use crate::scaling::calendar::{ListedDate, WeddingCalendar};
 use crate::conn::connect::ConnectSettings;
+use crate::codec::int8_mode::Int8Mode;
 use crate::error::PoolError;
 use crate::scaling::policy::ScalingPolicy;
-
-/// How `int8` (bigint) columns are returned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Int8Mode {
-    /// As decimal strings (node-postgres' default; no precision is lost).
-    #[default]
-    String,
-    /// As JavaScript BigInts.
-    BigInt,
-    /// As numbers (precision is lost above 2^53).
-    Number,
-}
-
-impl FromStr for Int8Mode {
-    type Err = PoolError;
-    fn from_str(s: &str) -> Result<Self, PoolError> {
-        match s {
-            "string" => Ok(Int8Mode::String),
-            "bigint" => Ok(Int8Mode::BigInt),
-            "number" => Ok(Int8Mode::Number),
-            other => Err(PoolError::invalid_config(
-                "types.int8",
-                format!("must be 'string', 'bigint' or 'number', got {other:?}"),
-            )),
-        }
-    }
-}
 
 /// Where to connect. Explicit fields override the connection string.
 #[derive(Clone, Default)]

@@ -11,7 +11,8 @@ use futures_util::{pin_mut, TryStreamExt};
 use tokio_postgres::error::Severity;
 use tokio_postgres::types::{Format, IsNull, ToSql, Type};
 
-use crate::codec::decode::{decode_row, DecodeOptions, Value};
+use crate::codec::decode::{decode_row, DecodeOptions};
+use crate::codec::value::Value;
 use crate::error::{DatabaseErrorFields, PoolError};
 
 /// PostgreSQL's limit on parameters in one statement.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::observe::health::HealthState;
-use crate::scaling::learner::PriorityClass;
+use crate::admission::priority_class::PriorityClass;
 use crate::observe::status::PoolStats;
 
 /// Upper bounds (seconds) of the acquire-wait histogram buckets.

@@ -16,10 +16,11 @@ use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::events::{EventKind, EventSink, PoolEvent};
 use crate::observe::health::HealthState;
 use crate::pool::lease::Lease;
-use crate::scaling::learner::PriorityClass;
+use crate::admission::priority_class::PriorityClass;
 use crate::admission::context::DatabaseContext;
 use crate::admission::reservation::SlotKind;
-use crate::pool::state::{backoff, expiry, PoolState, PooledConnection};
+use crate::pool::backoff::{backoff, expiry};
+use crate::pool::state::{PoolState, PooledConnection};
 
 /// Shared internals; leases and tasks hold it.
 pub struct PoolInner {

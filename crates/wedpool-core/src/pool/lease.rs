@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::PoolError;
 use crate::pool::inner::PoolInner;
-use crate::scaling::learner::PriorityClass;
+use crate::admission::priority_class::PriorityClass;
 use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::admission::reservation::SlotKind;
 use crate::pool::state::PooledConnection;

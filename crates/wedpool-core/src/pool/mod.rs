@@ -2,6 +2,7 @@
 //! [`crate::pool::maintenance`]; all bookkeeping is in [`PoolState`] behind one lock that is never
 //! held across an `.await`.
 
+mod backoff;
 pub(crate) mod inner;
 pub(crate) mod lease;
 mod maintenance;
@@ -21,7 +22,8 @@ use crate::observe::events::{EventSink, DEFAULT_EVENT_MASK};
 use crate::observe::health::{HealthMonitor, HealthReport};
 use crate::pool::inner::{Events, PoolInner};
 use crate::pool::lease::Lease;
-use crate::scaling::learner::{PriorityClass, TrafficLearner};
+use crate::admission::priority_class::PriorityClass;
+use crate::scaling::learner::TrafficLearner;
 use crate::observe::metrics::{render, MetricsInput};
 use crate::scaling::planner::{Planner, ScalingPlan};
 use crate::pool::maintenance::spawn_maintenance;

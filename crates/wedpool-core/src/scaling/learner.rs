@@ -11,44 +11,10 @@ use chrono::{DateTime, Datelike, Duration, DurationRound, TimeZone, Timelike, Ut
 use chrono_tz::Tz;
 use serde_json::{json, Value as Json};
 
+use crate::admission::priority_class::PriorityClass;
+
 /// Hours in a week.
 pub const HOURS_PER_WEEK: usize = 168;
-
-/// The classes demand is recorded for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PriorityClass {
-    /// Wedding-critical or critical operations.
-    Critical = 0,
-    /// Active weddings and wedding-day work.
-    Wedding = 1,
-    /// Everything else.
-    Normal = 2,
-}
-
-impl PriorityClass {
-    /// All classes, in label order.
-    pub const ALL: [PriorityClass; 3] = [PriorityClass::Critical, PriorityClass::Wedding, PriorityClass::Normal];
-
-    /// `critical`, `wedding` or `normal`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PriorityClass::Critical => "critical",
-            PriorityClass::Wedding => "wedding",
-            PriorityClass::Normal => "normal",
-        }
-    }
-
-    /// The class of a request.
-    pub fn of(ctx: &crate::admission::context::DatabaseContext, calendar_wedding_day: bool) -> PriorityClass {
-        if ctx.is_wedding_critical || ctx.is_critical_operation {
-            PriorityClass::Critical
-        } else if ctx.is_active_wedding || ctx.is_wedding_day.unwrap_or(calendar_wedding_day) {
-            PriorityClass::Wedding
-        } else {
-            PriorityClass::Normal
-        }
-    }
-}
 
 /// Demand per class, indexed by `PriorityClass as usize`.
 pub type Demand = [f64; 3];
@@ -291,14 +257,5 @@ mod tests {
         assert!(learner.import(&json!({ "version": 2 })).unwrap_err().contains("version"));
         let short = json!({ "version": 1, "timezones": { "UTC": { "critical": [1], "wedding": [], "normal": [] } } });
         assert!(learner.import(&short).unwrap_err().contains("168"));
-    }
-
-    #[test]
-    fn class_follows_the_context() {
-        use crate::admission::context::DatabaseContext;
-        let critical = DatabaseContext { is_wedding_critical: true, ..Default::default() };
-        assert_eq!(PriorityClass::of(&critical, false), PriorityClass::Critical);
-        assert_eq!(PriorityClass::of(&DatabaseContext::default(), true), PriorityClass::Wedding);
-        assert_eq!(PriorityClass::of(&DatabaseContext::default(), false), PriorityClass::Normal);
     }
 }
