@@ -64,11 +64,18 @@ impl NativeConnection {
 
     /// Runs one statement.
     #[napi]
-    pub async fn query(&self, sql: String, #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>, timeout_millis: Option<f64>) -> Either<NativeResult, NativeError> {
+    pub async fn query(
+        &self,
+        sql: String,
+        #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
+        timeout_millis: Option<f64>,
+    ) -> Either<NativeResult, NativeError> {
         let Some(lease) = self.current() else {
             return Either::B(PoolError::ConnectionReleased.into());
         };
-        let timeout = timeout_millis.filter(|m| m.is_finite() && *m >= 0.0).map(|m| std::time::Duration::from_micros((m * 1000.0) as u64));
+        let timeout = timeout_millis
+            .filter(|m| m.is_finite() && *m >= 0.0)
+            .map(|m| std::time::Duration::from_micros((m * 1000.0) as u64));
         match lease.query_with_timeout(&sql, &params_from_js(params), timeout).await {
             Ok(result) => Either::A(result.into()),
             Err(e) => Either::B(e.into()),

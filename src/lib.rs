@@ -2,13 +2,13 @@
 //! Native classes carry the `Native` prefix and are wrapped by the TypeScript facade in `ts/`.
 #![deny(clippy::all)]
 
+mod connection;
 mod context;
 mod error;
 mod events;
 mod options;
 mod pool;
 mod runtime;
-mod connection;
 mod values;
 
 pub use connection::NativeConnection;

@@ -2,8 +2,8 @@
 //! `ts/options.ts`); semantic validation happens in `wedpool_core::PoolConfig`.
 
 use napi_derive::napi;
-use wedpool_core::{ConnectOptions, DateOption};
 use wedpool_core::PoolOptions;
+use wedpool_core::{ConnectOptions, DateOption};
 
 /// A listed wedding date.
 #[napi(object)]

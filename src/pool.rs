@@ -143,7 +143,9 @@ pub struct NativePool {
 #[napi]
 pub fn create_pool(options: NativePoolOptions) -> Either<NativePool, NativeError> {
     match PoolConfig::from_options(options.into()) {
-        Ok(config) => Either::A(NativePool { pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)) }),
+        Ok(config) => {
+            Either::A(NativePool { pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)) })
+        }
         Err(e) => Either::B(e.into()),
     }
 }
@@ -277,10 +279,15 @@ impl NativePool {
         let value: serde_json::Value = match serde_json::from_str(&json) {
             Ok(v) => v,
             Err(e) => {
-                return Some(wedpool_core::PoolError::invalid_config("trafficProfile", format!("is not valid JSON ({e})")).into())
+                return Some(
+                    wedpool_core::PoolError::invalid_config("trafficProfile", format!("is not valid JSON ({e})"))
+                        .into(),
+                )
             }
         };
-        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.import_traffic_profile(&value)).err().map(Into::into)
+        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.import_traffic_profile(&value))
+            .err()
+            .map(Into::into)
     }
 
     /// The priority a context would get now.

@@ -39,9 +39,7 @@ impl ToNapiValue for Cell {
                 Ok(out)
             }
             Value::Date(ms) => ToNapiValue::to_napi_value(env, ms),
-            Value::Array(items) => {
-                ToNapiValue::to_napi_value(env, items.into_iter().map(Cell).collect::<Vec<_>>())
-            }
+            Value::Array(items) => ToNapiValue::to_napi_value(env, items.into_iter().map(Cell).collect::<Vec<_>>()),
         }
     }
 }

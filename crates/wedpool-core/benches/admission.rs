@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use wedpool_core::{Ticket, WaitQueue};
 use wedpool_core::{Reservations, SlotKind};
+use wedpool_core::{Ticket, WaitQueue};
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 
@@ -45,11 +45,8 @@ fn slots(normal: usize, reserved: usize) -> Reservations {
 }
 
 fn bench_admission(c: &mut Criterion) {
-    let states = [
-        ("normal_slot_free", slots(7, 0)),
-        ("only_reserved_free", slots(8, 1)),
-        ("nothing_free", slots(8, 2)),
-    ];
+    let states =
+        [("normal_slot_free", slots(7, 0)), ("only_reserved_free", slots(8, 1)), ("nothing_free", slots(8, 2))];
     let mut group = c.benchmark_group("admission");
     for &n in &SIZES {
         let queue = queue_of(n);

@@ -258,15 +258,12 @@ impl fmt::Display for PoolError {
             PoolError::ConnectionReleased => {
                 write!(f, "this connection has already been released to the pool")
             }
-            PoolError::QueryTimeout { timeout } => write!(
-                f,
-                "the statement ran longer than {} ms and was cancelled",
-                timeout.as_millis()
-            ),
-            PoolError::PoolOverloaded { waiting } => write!(
-                f,
-                "the pool is overloaded ({waiting} callers waiting) and this request had the lowest priority"
-            ),
+            PoolError::QueryTimeout { timeout } => {
+                write!(f, "the statement ran longer than {} ms and was cancelled", timeout.as_millis())
+            }
+            PoolError::PoolOverloaded { waiting } => {
+                write!(f, "the pool is overloaded ({waiting} callers waiting) and this request had the lowest priority")
+            }
             PoolError::DatabaseUnavailable { down_for, last_connect_error } => {
                 write!(f, "the database has been unreachable for {} ms", down_for.as_millis())?;
                 if let Some(cause) = last_connect_error {

@@ -28,7 +28,11 @@ async fn released_connection_goes_to_the_highest_priority_waiter() {
     let held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let order = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
-    for (name, c) in [("low", ctx(false, None, false, false)), ("mid", ctx(false, Some(true), false, false)), ("high", ctx(true, None, false, false))] {
+    for (name, c) in [
+        ("low", ctx(false, None, false, false)),
+        ("mid", ctx(false, Some(true), false, false)),
+        ("high", ctx(true, None, false, false)),
+    ] {
         let Acquired::Queued(ticket) = pool.acquire_or_enqueue(&c).unwrap() else { panic!("pool is full") };
         let (pool, order) = (pool.clone(), order.clone());
         tasks.push(tokio::spawn(async move {

@@ -61,11 +61,7 @@ mod tests {
 
     #[test]
     fn bonuses_add_up() {
-        let ctx = DatabaseContext {
-            is_active_wedding: true,
-            is_critical_operation: true,
-            ..Default::default()
-        };
+        let ctx = DatabaseContext { is_active_wedding: true, is_critical_operation: true, ..Default::default() };
         assert_eq!(ctx.priority(true), 100 + 1000 + 500 + 300);
     }
 

@@ -137,7 +137,8 @@ impl<T> WaitQueue<T> {
             .filter(|(_, v)| remove(v))
             .map(|(k, _)| k.ticket)
             .collect();
-        let mut keys: Vec<(Key, Ticket)> = tickets.iter().filter_map(|t| self.index.get(t).map(|(k, _)| (*k, *t))).collect();
+        let mut keys: Vec<(Key, Ticket)> =
+            tickets.iter().filter_map(|t| self.index.get(t).map(|(k, _)| (*k, *t))).collect();
         keys.sort();
         keys.into_iter().filter_map(|(_, t)| self.remove(t)).collect()
     }

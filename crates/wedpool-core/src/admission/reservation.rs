@@ -62,9 +62,7 @@ impl Reservations {
 
     /// Reserved slots that can be taken now.
     pub fn free_reserved(&self) -> usize {
-        self.reserve()
-            .saturating_sub(self.reserved_in_use)
-            .min(self.max.saturating_sub(self.in_use()))
+        self.reserve().saturating_sub(self.reserved_in_use).min(self.max.saturating_sub(self.in_use()))
     }
 
     /// The slot a request would get now: a reserve-eligible request prefers a reserved slot.

@@ -68,8 +68,17 @@ fn decode_known(ty: &Type, raw: &[u8], opts: DecodeOptions) -> Option<Value> {
         Type::OID => Value::Number(wire::oid_from_sql(raw).ok()? as f64),
         // node-postgres has no parser for these and returns the server's text; the reg* types'
         // text is an object name only the server knows, so WedPool returns the OID as text.
-        Type::XID | Type::CID | Type::REGPROC | Type::REGPROCEDURE | Type::REGOPER | Type::REGOPERATOR
-        | Type::REGCLASS | Type::REGTYPE | Type::REGCONFIG | Type::REGDICTIONARY | Type::REGNAMESPACE
+        Type::XID
+        | Type::CID
+        | Type::REGPROC
+        | Type::REGPROCEDURE
+        | Type::REGOPER
+        | Type::REGOPERATOR
+        | Type::REGCLASS
+        | Type::REGTYPE
+        | Type::REGCONFIG
+        | Type::REGDICTIONARY
+        | Type::REGNAMESPACE
         | Type::REGROLE => Value::Text(wire::oid_from_sql(raw).ok()?.to_string()),
         Type::INT8 => {
             let n = wire::int8_from_sql(raw).ok()?;
@@ -127,7 +136,11 @@ fn text_form(ty: &Type, raw: &[u8]) -> Option<String> {
                 std::net::IpAddr::V6(a) => textform::ipv6(a),
             };
             let full = if inet.addr().is_ipv4() { 32 } else { 128 };
-            if *ty == Type::INET && inet.netmask() == full { addr } else { format!("{addr}/{}", inet.netmask()) }
+            if *ty == Type::INET && inet.netmask() == full {
+                addr
+            } else {
+                format!("{addr}/{}", inet.netmask())
+            }
         }
         Type::MACADDR | Type::MACADDR8 => textform::mac(raw),
         Type::MONEY => textform::money(i64::from_be_bytes(raw.try_into().ok()?)),
@@ -194,7 +207,9 @@ fn element_text(ty: &Type, raw: &[u8]) -> Option<String> {
 /// such as citext send text), else `\x`-prefixed hex of the binary form.
 fn fallback_text(_ty: &Type, raw: &[u8]) -> Value {
     match std::str::from_utf8(raw) {
-        Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') => Value::Text(s.to_string()),
+        Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') => {
+            Value::Text(s.to_string())
+        }
         _ => {
             let mut hex = String::with_capacity(2 + raw.len() * 2);
             hex.push_str("\\x");
@@ -209,11 +224,8 @@ fn fallback_text(_ty: &Type, raw: &[u8]) -> Value {
 fn decode_array(element: &Type, raw: &[u8], opts: DecodeOptions) -> Option<Value> {
     let array = wire::array_from_sql(raw).ok()?;
     let dims: Vec<usize> = array.dimensions().map(|d| Ok(d.len.max(0) as usize)).collect().ok()?;
-    let cells: Vec<Value> = array
-        .values()
-        .map(|cell| Ok(cell.map_or(Value::Null, |bytes| decode(element, bytes, opts))))
-        .collect()
-        .ok()?;
+    let cells: Vec<Value> =
+        array.values().map(|cell| Ok(cell.map_or(Value::Null, |bytes| decode(element, bytes, opts)))).collect().ok()?;
     if dims.is_empty() {
         return Some(Value::Array(Vec::new()));
     }
@@ -293,7 +305,9 @@ fn local_offset_seconds(naive: NaiveDateTime, tz: Tz) -> i64 {
             i64::from(a.offset().fix().local_minus_utc().max(b.offset().fix().local_minus_utc()))
         }
         // Not on the clock: the offset in force before the gap moves it forward.
-        LocalResult::None => tz.offset_from_utc_datetime(&(naive - chrono::Duration::days(1))).fix().local_minus_utc().into(),
+        LocalResult::None => {
+            tz.offset_from_utc_datetime(&(naive - chrono::Duration::days(1))).fix().local_minus_utc().into()
+        }
     }
 }
 
@@ -322,7 +336,13 @@ pub fn numeric_to_string(raw: &[u8]) -> Option<String> {
         0xF000 => return Some("-Infinity".into()),
         _ => {}
     }
-    let digit = |k: i64| -> i16 { if k < 0 || k >= ndigits { 0 } else { word(4 + k as usize).unwrap_or(0) } };
+    let digit = |k: i64| -> i16 {
+        if k < 0 || k >= ndigits {
+            0
+        } else {
+            word(4 + k as usize).unwrap_or(0)
+        }
+    };
     let mut out = String::new();
     if sign == 0x4000 {
         out.push('-');
@@ -396,21 +416,42 @@ mod tests {
 
     #[test]
     fn repeated_wall_time_is_the_earlier_instant_like_javascript() {
-        assert_eq!(local_wall_time_millis(wall("2026-11-01 01:30"), chrono_tz::America::New_York), millis("2026-11-01T05:30:00Z"));
-        assert_eq!(local_wall_time_millis(wall("2026-10-25 02:30"), chrono_tz::Europe::Berlin), millis("2026-10-25T00:30:00Z"));
+        assert_eq!(
+            local_wall_time_millis(wall("2026-11-01 01:30"), chrono_tz::America::New_York),
+            millis("2026-11-01T05:30:00Z")
+        );
+        assert_eq!(
+            local_wall_time_millis(wall("2026-10-25 02:30"), chrono_tz::Europe::Berlin),
+            millis("2026-10-25T00:30:00Z")
+        );
     }
 
     #[test]
     fn wall_times_after_2037_follow_todays_dst_rules() {
         // 2100-03-16 is after the second Sunday of March: daylight time in New York.
-        assert_eq!(local_wall_time_millis(wall("2100-03-16 11:00"), chrono_tz::America::New_York), millis("2100-03-16T15:00:00Z"));
-        assert_eq!(local_wall_time_millis(wall("2100-01-16 11:00"), chrono_tz::America::New_York), millis("2100-01-16T16:00:00Z"));
+        assert_eq!(
+            local_wall_time_millis(wall("2100-03-16 11:00"), chrono_tz::America::New_York),
+            millis("2100-03-16T15:00:00Z")
+        );
+        assert_eq!(
+            local_wall_time_millis(wall("2100-01-16 11:00"), chrono_tz::America::New_York),
+            millis("2100-01-16T16:00:00Z")
+        );
     }
 
     #[test]
     fn skipped_wall_time_moves_forward_by_the_gap_like_javascript() {
-        assert_eq!(local_wall_time_millis(wall("2026-03-29 02:30"), chrono_tz::Europe::Berlin), millis("2026-03-29T01:30:00Z"));
-        assert_eq!(local_wall_time_millis(wall("2026-03-08 02:30"), chrono_tz::America::New_York), millis("2026-03-08T07:30:00Z"));
-        assert_eq!(local_wall_time_millis(wall("2026-03-29 00:30"), chrono_tz::Asia::Beirut), millis("2026-03-28T22:30:00Z"));
+        assert_eq!(
+            local_wall_time_millis(wall("2026-03-29 02:30"), chrono_tz::Europe::Berlin),
+            millis("2026-03-29T01:30:00Z")
+        );
+        assert_eq!(
+            local_wall_time_millis(wall("2026-03-08 02:30"), chrono_tz::America::New_York),
+            millis("2026-03-08T07:30:00Z")
+        );
+        assert_eq!(
+            local_wall_time_millis(wall("2026-03-29 00:30"), chrono_tz::Asia::Beirut),
+            millis("2026-03-28T22:30:00Z")
+        );
     }
 }

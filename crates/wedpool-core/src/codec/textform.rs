@@ -65,7 +65,13 @@ pub fn interval(micros: i64, days: i32, months: i32) -> String {
             out,
             "{}{}{:02}:{:02}:{:02}",
             if is_zero { "" } else { " " },
-            if negative { "-" } else if is_before { "+" } else { "" },
+            if negative {
+                "-"
+            } else if is_before {
+                "+"
+            } else {
+                ""
+            },
             secs / 3600,
             (secs / 60) % 60,
             secs % 60
@@ -109,7 +115,11 @@ pub fn mac(raw: &[u8]) -> String {
 pub fn bits(raw: &[u8]) -> Option<String> {
     let len = i32::from_be_bytes(raw.get(0..4)?.try_into().ok()?).max(0) as usize;
     let bytes = raw.get(4..)?;
-    Some((0..len).map(|i| if bytes.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0) { '1' } else { '0' }).collect())
+    Some(
+        (0..len)
+            .map(|i| if bytes.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0) { '1' } else { '0' })
+            .collect(),
+    )
 }
 
 /// `float8` as PostgreSQL prints it: shortest round-trip digits, fixed notation for decimal
@@ -141,7 +151,11 @@ fn float4_digits(v: f32) -> String {
         // f32::MAX: the next value would be one ulp further.
         above = exact + (exact - below);
     }
-    let (low, high) = if exact > 0.0 { ((below + exact) / 2.0, (exact + above) / 2.0) } else { ((above + exact) / 2.0, (exact + below) / 2.0) };
+    let (low, high) = if exact > 0.0 {
+        ((below + exact) / 2.0, (exact + above) / 2.0)
+    } else {
+        ((above + exact) / 2.0, (exact + below) / 2.0)
+    };
     let (low, high) = (low.min(high), low.max(high));
     for precision in 0..9 {
         let text = format!("{exact:.precision$e}");
@@ -193,7 +207,9 @@ pub fn date(days: i32) -> String {
     match days {
         i32::MAX => "infinity".into(),
         i32::MIN => "-infinity".into(),
-        d => match NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|e| e.checked_add_signed(chrono::Duration::days(d.into()))) {
+        d => match NaiveDate::from_ymd_opt(2000, 1, 1)
+            .and_then(|e| e.checked_add_signed(chrono::Duration::days(d.into())))
+        {
             Some(date) => iso_date(date),
             None => d.to_string(),
         },
@@ -236,7 +252,8 @@ pub fn timestamp(micros: i64, utc_suffix: bool) -> String {
 
 /// A range bound quoted as `range_out` quotes it.
 pub fn range_bound(text: &str) -> String {
-    let needs_quotes = text.is_empty() || text.chars().any(|c| matches!(c, '"' | '\\' | ',' | '(' | ')' | '[' | ']') || c.is_whitespace());
+    let needs_quotes = text.is_empty()
+        || text.chars().any(|c| matches!(c, '"' | '\\' | ',' | '(' | ')' | '[' | ']') || c.is_whitespace());
     if !needs_quotes {
         return text.to_string();
     }
@@ -282,7 +299,8 @@ pub fn tsvector(raw: &[u8]) -> Option<String> {
 
 /// Geometric types: `point`, `lseg`, `box`, `line`, `circle`, `path`, `polygon`.
 pub fn geometry(type_name: &str, raw: &[u8]) -> Option<String> {
-    let f = |i: usize| -> Option<String> { Some(float8(f64::from_be_bytes(raw.get(i * 8..i * 8 + 8)?.try_into().ok()?))) };
+    let f =
+        |i: usize| -> Option<String> { Some(float8(f64::from_be_bytes(raw.get(i * 8..i * 8 + 8)?.try_into().ok()?))) };
     let point = |i: usize| -> Option<String> { Some(format!("({},{})", f(i)?, f(i + 1)?)) };
     Some(match type_name {
         "point" => point(0)?,
@@ -295,11 +313,17 @@ pub fn geometry(type_name: &str, raw: &[u8]) -> Option<String> {
             let n = i32::from_be_bytes(raw.get(start..start + 4)?.try_into().ok()?).max(0) as usize;
             let body = &raw[start + 4..];
             let pt = |i: usize| -> Option<String> {
-                let g = |j: usize| -> Option<String> { Some(float8(f64::from_be_bytes(body.get(j * 8..j * 8 + 8)?.try_into().ok()?))) };
+                let g = |j: usize| -> Option<String> {
+                    Some(float8(f64::from_be_bytes(body.get(j * 8..j * 8 + 8)?.try_into().ok()?)))
+                };
                 Some(format!("({},{})", g(i * 2)?, g(i * 2 + 1)?))
             };
             let points = (0..n).map(pt).collect::<Option<Vec<_>>>()?.join(",");
-            if closed { format!("({points})") } else { format!("[{points}]") }
+            if closed {
+                format!("({points})")
+            } else {
+                format!("[{points}]")
+            }
         }
         _ => return None,
     })

@@ -11,10 +11,10 @@ use std::time::Duration;
 use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 
-use crate::scaling::calendar::{ListedDate, WeddingCalendar};
-use crate::conn::connect::ConnectSettings;
 use crate::codec::int8_mode::Int8Mode;
+use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
+use crate::scaling::calendar::{ListedDate, WeddingCalendar};
 use crate::scaling::policy::ScalingPolicy;
 
 /// Where to connect. Explicit fields override the connection string.
@@ -257,11 +257,17 @@ impl PoolConfig {
             unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
             fleet_budget: options.fleet_budget.unwrap_or(true),
             fleet_margin: count("fleetBudget.safetyMargin", options.fleet_margin, 3)?,
-            fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 10_000)?.max(Duration::from_millis(100)),
+            fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 10_000)?
+                .max(Duration::from_millis(100)),
             profile_alpha: match options.profile_alpha {
                 None => 0.3,
                 Some(a) if a > 0.0 && a <= 1.0 => a,
-                Some(a) => return Err(PoolError::invalid_config("trafficLearning.alpha", format!("must be in (0, 1], got {a}"))),
+                Some(a) => {
+                    return Err(PoolError::invalid_config(
+                        "trafficLearning.alpha",
+                        format!("must be in (0, 1], got {a}"),
+                    ))
+                }
             },
             local_timezone: match options.local_timezone.as_deref() {
                 Some(z) => timezone("localTimezone", z)?,
@@ -324,8 +330,7 @@ fn weekdays(names: Option<Vec<String>>) -> Result<Vec<Weekday>, PoolError> {
 }
 
 fn timezone(field: &str, name: &str) -> Result<Tz, PoolError> {
-    Tz::from_str(name.trim())
-        .map_err(|_| PoolError::invalid_config(field, format!("unknown IANA timezone {name:?}")))
+    Tz::from_str(name.trim()).map_err(|_| PoolError::invalid_config(field, format!("unknown IANA timezone {name:?}")))
 }
 
 fn timezones(names: Option<Vec<String>>) -> Result<Vec<Tz>, PoolError> {
@@ -341,12 +346,13 @@ fn dates(options: Vec<DateOption>) -> Result<Vec<ListedDate>, PoolError> {
         .into_iter()
         .map(|d| {
             let well_formed = d.date.len() == 10 && d.date.as_bytes()[4] == b'-' && d.date.as_bytes()[7] == b'-';
-            let date = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok().filter(|_| well_formed).ok_or_else(|| {
-                PoolError::invalid_config(
-                    "weddingCalendar.dates",
-                    format!("malformed date {:?} (expected YYYY-MM-DD)", d.date),
-                )
-            })?;
+            let date =
+                NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok().filter(|_| well_formed).ok_or_else(|| {
+                    PoolError::invalid_config(
+                        "weddingCalendar.dates",
+                        format!("malformed date {:?} (expected YYYY-MM-DD)", d.date),
+                    )
+                })?;
             let timezone = d.timezone.as_deref().map(|z| timezone("weddingCalendar.dates.timezone", z)).transpose()?;
             Ok(ListedDate { date, timezone })
         })
@@ -400,7 +406,13 @@ mod tests {
 
     #[test]
     fn min_above_max_names_min() {
-        assert_eq!(field_of(with(|o| { o.min = Some(20.0); o.max = Some(10.0) })), "basePoolSize.min");
+        assert_eq!(
+            field_of(with(|o| {
+                o.min = Some(20.0);
+                o.max = Some(10.0)
+            })),
+            "basePoolSize.min"
+        );
     }
 
     #[test]
@@ -413,7 +425,10 @@ mod tests {
     #[test]
     fn reserve_must_stay_below_max() {
         assert_eq!(
-            field_of(with(|o| { o.max = Some(5.0); o.emergency_reserved_connections = Some(5.0) })),
+            field_of(with(|o| {
+                o.max = Some(5.0);
+                o.emergency_reserved_connections = Some(5.0)
+            })),
             "emergencyReservedConnections"
         );
     }

@@ -50,10 +50,7 @@ impl ConnectSettings {
                 if let Some(secret) = o.password.as_deref().filter(|p| !p.is_empty()) {
                     message = message.replace(secret, "***");
                 }
-                PoolError::invalid_config(
-                    "connectionString",
-                    format!("{} in {}", message, redact_connection_string(s)),
-                )
+                PoolError::invalid_config("connectionString", format!("{} in {}", message, redact_connection_string(s)))
             })?,
             None => tokio_postgres::Config::new(),
         };
@@ -134,7 +131,10 @@ impl ConnectSettings {
     /// The connection's driver reports how it ends to the returned [`ConnectionFate`].
     ///
     /// Fails with [`PoolError::ConnectFailed`] carrying the classified cause.
-    pub async fn open(&self, objects: &deadpool_postgres::Pool) -> Result<(Object, i32, Arc<ConnectionFate>), PoolError> {
+    pub async fn open(
+        &self,
+        objects: &deadpool_postgres::Pool,
+    ) -> Result<(Object, i32, Arc<ConnectionFate>), PoolError> {
         let fate = Arc::new(ConnectionFate::default());
         let (object, pid) = with_fate(fate.clone(), self.open_object(objects)).await?;
         Ok((object, pid, fate))
@@ -153,11 +153,11 @@ impl ConnectSettings {
         };
         match tokio::time::timeout(self.connect_timeout, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(self.failure(ConnectErrorKind::Timeout, format!(
-                "no connection to {} within {} ms",
-                self.target,
-                self.connect_timeout.as_millis()
-            ), None)),
+            Err(_) => Err(self.failure(
+                ConnectErrorKind::Timeout,
+                format!("no connection to {} within {} ms", self.target, self.connect_timeout.as_millis()),
+                None,
+            )),
         }
     }
 
@@ -247,8 +247,11 @@ async fn backend_pid(object: &Object) -> Result<i32, tokio_postgres::Error> {
 }
 
 fn is_dns(lower: &str) -> bool {
-    lower.contains("lookup") || lower.contains("name or service not known") || lower.contains("resolve")
-        || lower.contains("no address") || lower.contains("nodename nor servname")
+    lower.contains("lookup")
+        || lower.contains("name or service not known")
+        || lower.contains("resolve")
+        || lower.contains("no address")
+        || lower.contains("nodename nor servname")
 }
 
 fn find_io_error(e: &tokio_postgres::Error) -> Option<&std::io::Error> {
@@ -317,10 +320,5 @@ fn describe(pg: &tokio_postgres::Config) -> String {
             }
         })
         .collect();
-    format!(
-        "{}@{}/{}",
-        pg.get_user().unwrap_or("?"),
-        hosts.join(","),
-        pg.get_dbname().or(pg.get_user()).unwrap_or("?")
-    )
+    format!("{}@{}/{}", pg.get_user().unwrap_or("?"), hosts.join(","), pg.get_dbname().or(pg.get_user()).unwrap_or("?"))
 }

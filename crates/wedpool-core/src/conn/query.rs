@@ -154,7 +154,9 @@ pub fn query_error(e: tokio_postgres::Error) -> PoolError {
         }
         let (position, internal_position, internal_query) = match db.position() {
             Some(ErrorPosition::Original(p)) => (Some(p.to_string()), None, None),
-            Some(ErrorPosition::Internal { position, query }) => (None, Some(position.to_string()), Some(query.clone())),
+            Some(ErrorPosition::Internal { position, query }) => {
+                (None, Some(position.to_string()), Some(query.clone()))
+            }
             None => (None, None, None),
         };
         return PoolError::Database(Box::new(DatabaseErrorFields {
@@ -186,7 +188,8 @@ pub fn command_of(sql: &str) -> String {
     let mut words = top_level_words(sql, 64);
     if words.is_empty() {
         // `(select 1)`: the statement is inside parentheses.
-        words = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).take(1).collect();
+        words =
+            sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).take(1).collect();
     }
     let first = words.first().map(|w| w.to_ascii_uppercase()).unwrap_or_default();
     if first == "WITH" {

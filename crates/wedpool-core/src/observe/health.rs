@@ -158,7 +158,11 @@ mod tests {
     }
 
     fn auth() -> PoolError {
-        PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, message: "password".into(), sqlstate: Some("28P01".into()) }
+        PoolError::ConnectFailed {
+            kind: ConnectErrorKind::Auth,
+            message: "password".into(),
+            sqlstate: Some("28P01".into()),
+        }
     }
 
     #[test]

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::observe::health::HealthState;
 use crate::admission::priority_class::PriorityClass;
+use crate::observe::health::HealthState;
 use crate::observe::status::PoolStats;
 
 /// Upper bounds (seconds) of the acquire-wait histogram buckets.
-pub const WAIT_BUCKETS: [f64; 14] = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+pub const WAIT_BUCKETS: [f64; 14] =
+    [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
 /// Acquire waits per class.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +72,12 @@ pub fn render(m: &MetricsInput<'_>) -> String {
     let _ = writeln!(out, "wedpool_size{{{pool}}} {}", s.size);
     family(&mut out, "wedpool_waiting", "gauge", "Callers waiting for a connection.");
     let _ = writeln!(out, "wedpool_waiting{{{pool}}} {}", s.waiting);
-    family(&mut out, "wedpool_reserved", "gauge", "Emergency reserve: configured slots, warm idle connections and slots in use.");
+    family(
+        &mut out,
+        "wedpool_reserved",
+        "gauge",
+        "Emergency reserve: configured slots, warm idle connections and slots in use.",
+    );
     let _ = writeln!(out, "wedpool_reserved{{{pool},state=\"size\"}} {}", s.reserved.size);
     let _ = writeln!(out, "wedpool_reserved{{{pool},state=\"idle\"}} {}", s.reserved.idle);
     let _ = writeln!(out, "wedpool_reserved{{{pool},state=\"in_use\"}} {}", s.reserved.in_use);
@@ -100,7 +106,12 @@ pub fn render(m: &MetricsInput<'_>) -> String {
     }
     family(&mut out, "wedpool_scale_events_total", "counter", "Changes of the scaling target.");
     let _ = writeln!(out, "wedpool_scale_events_total{{{pool}}} {}", m.scale_events);
-    family(&mut out, "wedpool_acquire_wait_seconds", "histogram", "Time callers waited for a connection, by priority class.");
+    family(
+        &mut out,
+        "wedpool_acquire_wait_seconds",
+        "histogram",
+        "Time callers waited for a connection, by priority class.",
+    );
     for class in PriorityClass::ALL {
         let c = class as usize;
         let labels = format!("{pool},class=\"{}\"", class.as_str());

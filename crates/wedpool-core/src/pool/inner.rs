@@ -9,17 +9,17 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Object;
 use tokio::sync::Notify;
 
+use crate::admission::context::DatabaseContext;
+use crate::admission::priority_class::PriorityClass;
+use crate::admission::reservation::SlotKind;
 use crate::clock::CalendarClock;
 use crate::config::options::PoolConfig;
 use crate::conn::driver::Ending;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::events::{EventKind, EventSink, PoolEvent};
 use crate::observe::health::HealthState;
-use crate::pool::lease::Lease;
-use crate::admission::priority_class::PriorityClass;
-use crate::admission::context::DatabaseContext;
-use crate::admission::reservation::SlotKind;
 use crate::pool::backoff::{backoff, expiry};
+use crate::pool::lease::Lease;
 use crate::pool::state::{PoolState, PooledConnection};
 
 /// Shared internals; leases and tasks hold it.
@@ -45,7 +45,12 @@ impl PoolInner {
     }
 
     /// The fast path: an idle connection for a newcomer when no queued caller could use it.
-    pub(crate) fn take_idle_now(self: &Arc<Self>, st: &mut PoolState, ctx: &DatabaseContext, events: &mut Events) -> Option<Lease> {
+    pub(crate) fn take_idle_now(
+        self: &Arc<Self>,
+        st: &mut PoolState,
+        ctx: &DatabaseContext,
+        events: &mut Events,
+    ) -> Option<Lease> {
         let slot = st.slots.available_for(ctx.may_use_reserve(st.wedding_day))?;
         if st.waiter_could_use(slot) {
             return None;
@@ -207,7 +212,14 @@ impl PoolInner {
         due
     }
 
-    fn adopt(self: &Arc<Self>, st: &mut PoolState, object: Object, process_id: i32, fate: Arc<crate::conn::driver::ConnectionFate>, events: &mut Events) {
+    fn adopt(
+        self: &Arc<Self>,
+        st: &mut PoolState,
+        object: Object,
+        process_id: i32,
+        fate: Arc<crate::conn::driver::ConnectionFate>,
+        events: &mut Events,
+    ) {
         let now = Instant::now();
         let id = self.next_connection_id.fetch_add(1, Ordering::Relaxed);
         let conn = PooledConnection {
@@ -254,7 +266,8 @@ impl PoolInner {
             // The server is full: re-read the fleet budget at the next chance.
             st.budget_checked_at = None;
         }
-        let seed = st.connect_failures.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(Instant::now().elapsed().subsec_nanos());
+        let seed = st.connect_failures.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(Instant::now().elapsed().subsec_nanos());
         st.retry_at = Some(Instant::now() + backoff(st.health.consecutive_failures(), seed >> 7));
         if let PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. } = error {
             // Retrying cannot fix a wrong password: everyone waiting learns at once.
@@ -294,7 +307,14 @@ impl PoolInner {
     }
 
     /// Takes a connection back from a lease.
-    pub(crate) fn release(self: &Arc<Self>, mut conn: PooledConnection, slot: SlotKind, class: PriorityClass, held: Duration, broken: bool) {
+    pub(crate) fn release(
+        self: &Arc<Self>,
+        mut conn: PooledConnection,
+        slot: SlotKind,
+        class: PriorityClass,
+        held: Duration,
+        broken: bool,
+    ) {
         let mut events = Events::new();
         if self.wants(EventKind::Release) {
             events.push(PoolEvent::Release { connection_id: conn.id, held_micros: held.as_micros() as u64 });
@@ -389,7 +409,8 @@ impl PoolInner {
         let shed = st.queue.remove_where(|w| !w.wedding_critical && now.duration_since(w.enqueued_at) >= grace);
         st.shed += shed.len() as u64;
         for waiter in shed {
-            let _ = waiter.sender.send(Err(PoolError::DatabaseUnavailable { down_for, last_connect_error: cause.clone() }));
+            let _ =
+                waiter.sender.send(Err(PoolError::DatabaseUnavailable { down_for, last_connect_error: cause.clone() }));
         }
         true
     }

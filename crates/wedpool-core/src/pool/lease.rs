@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::admission::priority_class::PriorityClass;
+use crate::admission::reservation::SlotKind;
+use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::error::PoolError;
 use crate::pool::inner::PoolInner;
-use crate::admission::priority_class::PriorityClass;
-use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
-use crate::admission::reservation::SlotKind;
 use crate::pool::state::PooledConnection;
 
 /// A connection lent to one caller until it is dropped.
@@ -35,7 +35,14 @@ pub struct Lease {
 }
 
 impl Lease {
-    pub(crate) fn new(conn: PooledConnection, slot: SlotKind, priority: i64, class: PriorityClass, waited: Duration, pool: Arc<PoolInner>) -> Self {
+    pub(crate) fn new(
+        conn: PooledConnection,
+        slot: SlotKind,
+        priority: i64,
+        class: PriorityClass,
+        waited: Duration,
+        pool: Arc<PoolInner>,
+    ) -> Self {
         Lease {
             conn: Some(conn),
             slot,
@@ -109,7 +116,12 @@ impl Lease {
     ///
     /// Fails with `INVALID_PARAMETER`, a database error carrying the SQLSTATE,
     /// `CONNECTION_LOST` (the connection is then discarded) or `QUERY_TIMEOUT`.
-    pub async fn query_with_timeout(&self, sql: &str, params: &[Param], timeout: Option<Duration>) -> Result<QueryResult, PoolError> {
+    pub async fn query_with_timeout(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+    ) -> Result<QueryResult, PoolError> {
         let config = &self.pool.config;
         let conn = self.conn();
         let run = execute(&conn.object, sql, params, config.decode_options(), config.statement_cache_size);

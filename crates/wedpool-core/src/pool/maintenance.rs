@@ -19,11 +19,11 @@ use std::time::Instant;
 
 use chrono::{DateTime, DurationRound, Utc};
 
-use crate::scaling::fleet::{FleetSnapshot, FLEET_SQL};
 use crate::observe::events::PoolEvent;
 use crate::pool::inner::{Events, PoolInner};
-use crate::scaling::planner::Planner;
 use crate::pool::state::{PoolState, PooledConnection};
+use crate::scaling::fleet::{FleetSnapshot, FLEET_SQL};
+use crate::scaling::planner::Planner;
 
 /// How often the fleet budget is re-read while it is what keeps callers waiting.
 const BUDGET_RECHECK_WHEN_LIMITING: std::time::Duration = std::time::Duration::from_secs(1);
@@ -72,7 +72,8 @@ impl PoolInner {
             }
         }
         let keepalive = self.config.keepalive;
-        let (due, fresh): (Vec<_>, Vec<_>) = st.idle.drain(..).partition(|c| now.duration_since(c.idle_since) >= keepalive);
+        let (due, fresh): (Vec<_>, Vec<_>) =
+            st.idle.drain(..).partition(|c| now.duration_since(c.idle_since) >= keepalive);
         st.idle.extend(fresh);
         st.probing += due.len();
         let fleet_conn = self.take_for_fleet_check(&mut st, now);
@@ -92,8 +93,9 @@ impl PoolInner {
     /// Applies the planner's target for `calendar_now` (calendar, forecast, fleet budget).
     pub(crate) fn retarget(&self, st: &mut PoolState, calendar_now: DateTime<Utc>, events: &mut Events) {
         let config = &self.config;
-        let target = Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget }
-            .target_at(calendar_now);
+        let target =
+            Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget }
+                .target_at(calendar_now);
         if target.min != st.target.min || target.max != st.target.max {
             events.push(PoolEvent::Scale {
                 from_min: st.target.min,
@@ -169,7 +171,11 @@ impl PoolInner {
         }
         let Some(at) = st.budget_checked_at else { return true };
         let held_back = !st.queue.is_empty() && st.budget.is_some_and(|b| b <= st.target.max && st.live >= b);
-        let every = if held_back { self.config.fleet_refresh.min(BUDGET_RECHECK_WHEN_LIMITING) } else { self.config.fleet_refresh };
+        let every = if held_back {
+            self.config.fleet_refresh.min(BUDGET_RECHECK_WHEN_LIMITING)
+        } else {
+            self.config.fleet_refresh
+        };
         now.duration_since(at) >= every
     }
 

@@ -15,24 +15,24 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, Notify};
 
+use crate::admission::context::DatabaseContext;
+use crate::admission::priority_class::PriorityClass;
+use crate::admission::queue::{Ticket, WaitQueue};
+use crate::admission::reservation::Reservations;
 use crate::clock::CalendarClock;
 use crate::config::options::PoolConfig;
+use crate::conn::query::{Param, QueryResult};
 use crate::error::PoolError;
 use crate::observe::events::{EventSink, DEFAULT_EVENT_MASK};
 use crate::observe::health::{HealthMonitor, HealthReport};
+use crate::observe::metrics::{render, MetricsInput};
+use crate::observe::status::PoolStats;
 use crate::pool::inner::{Events, PoolInner};
 use crate::pool::lease::Lease;
-use crate::admission::priority_class::PriorityClass;
-use crate::scaling::learner::TrafficLearner;
-use crate::observe::metrics::{render, MetricsInput};
-use crate::scaling::planner::{Planner, ScalingPlan};
 use crate::pool::maintenance::spawn_maintenance;
-use crate::admission::context::DatabaseContext;
-use crate::conn::query::{Param, QueryResult};
-use crate::admission::queue::{Ticket, WaitQueue};
-use crate::admission::reservation::Reservations;
 use crate::pool::state::{PoolState, Waiter};
-use crate::observe::status::PoolStats;
+use crate::scaling::learner::TrafficLearner;
+use crate::scaling::planner::{Planner, ScalingPlan};
 
 /// How often [`Pool::query`] moves a statement that was never sent to another connection.
 pub const UNSENT_RETRIES: u32 = 2;
@@ -345,7 +345,8 @@ impl Pool {
     pub fn scaling_plan(&self) -> ScalingPlan {
         let st = self.inner.lock();
         let config = &self.inner.config;
-        let planner = Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget };
+        let planner =
+            Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget };
         planner.plan(self.inner.clock.now(), chrono::Duration::hours(48), chrono::Duration::minutes(15), 12)
     }
 
@@ -358,11 +359,7 @@ impl Pool {
     ///
     /// Fails with `INVALID_CONFIG` (field `trafficProfile`) naming what is malformed.
     pub fn import_traffic_profile(&self, profile: &serde_json::Value) -> Result<(), PoolError> {
-        self.inner
-            .lock()
-            .learner
-            .import(profile)
-            .map_err(|m| PoolError::invalid_config("trafficProfile", m))?;
+        self.inner.lock().learner.import(profile).map_err(|m| PoolError::invalid_config("trafficProfile", m))?;
         self.inner.maintain();
         Ok(())
     }

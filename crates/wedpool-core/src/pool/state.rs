@@ -7,17 +7,17 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Object;
 use tokio::sync::oneshot;
 
+use crate::admission::priority_class::PriorityClass;
+use crate::admission::queue::{Ticket, WaitQueue};
+use crate::admission::reservation::{Reservations, SlotKind};
 use crate::conn::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::health::HealthMonitor;
-use crate::pool::lease::Lease;
-use crate::admission::priority_class::PriorityClass;
-use crate::scaling::learner::{Demand, TrafficLearner};
 use crate::observe::metrics::WaitHistogram;
-use crate::admission::queue::{Ticket, WaitQueue};
-use crate::admission::reservation::{Reservations, SlotKind};
-use crate::scaling::policy::ScalingTarget;
 use crate::observe::status::{PoolStats, ReservedStats};
+use crate::pool::lease::Lease;
+use crate::scaling::learner::{Demand, TrafficLearner};
+use crate::scaling::policy::ScalingTarget;
 
 /// Shortest time between two connection attempts started early by a newcomer during backoff.
 pub const EARLY_ATTEMPT_SPACING: Duration = Duration::from_millis(250);

@@ -146,10 +146,7 @@ mod tests {
         assert!(auckland.is_wedding_day(now));
         assert!(!los_angeles.is_wedding_day(now));
         let both = saturdays(&[chrono_tz::America::Los_Angeles, chrono_tz::Pacific::Auckland], 0);
-        assert_eq!(
-            both.wedding_day_at(now).unwrap().reason(),
-            "wedding day in Pacific/Auckland (2026-06-13)"
-        );
+        assert_eq!(both.wedding_day_at(now).unwrap().reason(), "wedding day in Pacific/Auckland (2026-06-13)");
     }
 
     #[test]

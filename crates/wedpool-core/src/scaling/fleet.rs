@@ -101,7 +101,15 @@ mod tests {
 
     #[test]
     fn a_lone_instance_gets_everything_but_the_margin() {
-        let s = FleetSnapshot { max_connections: 100, superuser_reserved: 3, reserved: 2, others: 0, ours: 1, mine: 1, instances: 1 };
+        let s = FleetSnapshot {
+            max_connections: 100,
+            superuser_reserved: 3,
+            reserved: 2,
+            others: 0,
+            ours: 1,
+            mine: 1,
+            instances: 1,
+        };
         assert_eq!(s.share(5, 0), 90);
     }
 }

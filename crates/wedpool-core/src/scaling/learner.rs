@@ -125,7 +125,9 @@ impl TrafficLearner {
             .map(|(zone, profile)| {
                 let classes: serde_json::Map<String, Json> = PriorityClass::ALL
                     .iter()
-                    .map(|c| (c.as_str().to_string(), json!(profile.iter().map(|b| b[*c as usize]).collect::<Vec<_>>())))
+                    .map(|c| {
+                        (c.as_str().to_string(), json!(profile.iter().map(|b| b[*c as usize]).collect::<Vec<_>>()))
+                    })
                     .collect();
                 (zone.name().to_string(), Json::Object(classes))
             })
@@ -149,7 +151,12 @@ impl TrafficLearner {
                     .and_then(Json::as_array)
                     .ok_or_else(|| format!("{}: missing {} array", zone.name(), class.as_str()))?;
                 if values.len() != HOURS_PER_WEEK {
-                    return Err(format!("{}.{}: expected {HOURS_PER_WEEK} hours, got {}", zone.name(), class.as_str(), values.len()));
+                    return Err(format!(
+                        "{}.{}: expected {HOURS_PER_WEEK} hours, got {}",
+                        zone.name(),
+                        class.as_str(),
+                        values.len()
+                    ));
                 }
                 for (bucket, v) in profile.iter_mut().zip(values) {
                     bucket[class as usize] = match v {

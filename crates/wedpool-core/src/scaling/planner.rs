@@ -67,7 +67,8 @@ impl Planner<'_> {
                     peak.timezone.name(),
                     peak.demand
                 );
-                target.reason = if target.reason == "base" { forecast } else { format!("{}; {forecast}", target.reason) };
+                target.reason =
+                    if target.reason == "base" { forecast } else { format!("{}; {forecast}", target.reason) };
             }
         }
         if let Some(budget) = self.budget {

@@ -30,12 +30,9 @@ impl ScalingPolicy {
     /// The target for a moment in `window` (or outside any wedding window).
     pub fn target(&self, window: Option<&WeddingWindow>) -> ScalingTarget {
         match window {
-            None => ScalingTarget {
-                min: self.base_min,
-                max: self.base_max,
-                multiplier: 1.0,
-                reason: "base".to_string(),
-            },
+            None => {
+                ScalingTarget { min: self.base_min, max: self.base_max, multiplier: 1.0, reason: "base".to_string() }
+            }
             Some(w) => ScalingTarget {
                 min: scale(self.base_min, self.wedding_day_multiplier),
                 max: scale(self.base_max, self.wedding_day_multiplier),
