@@ -12,11 +12,11 @@ export interface ChildResult {
   out: string;
 }
 
-/** Runs `source` with `node -e`; stdout and stderr are collected in `out`. */
-export function runNodeScript(source: string): Promise<ChildResult> {
+/** Runs `source` with `node -e` (with `env` added); stdout and stderr are collected in `out`. */
+export function runNodeScript(source: string, env: Record<string, string> = {}): Promise<ChildResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', source], { env: { ...process.env, DATABASE_URL: DATABASE_URL() } });
+    const child = spawn(process.execPath, ['-e', source], { env: { ...process.env, DATABASE_URL: DATABASE_URL(), ...env } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

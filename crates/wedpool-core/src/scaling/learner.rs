@@ -2,12 +2,20 @@
 //! weighted so a changing season is followed, and a forecast of the coming hours.
 //!
 //! Demand is "connections wanted" — in use plus waiting — per priority class, observed as the
-//! peak of each minute and folded into the hour's peak. When an hour ends, every timezone's
-//! profile updates the bucket for that hour's *local* hour of the week, so a peak that follows
-//! local time (Saturday 14:00 in London) stays put across DST changes. The forecast for an
-//! instant is the largest prediction among the timezones' profiles. Pure: no I/O.
+//! peak of each minute. Each timezone folds those minutes into its own *local* hours (so a
+//! peak that follows local time, Saturday 14:00 in London, stays put across DST changes, and
+//! Asia/Kathmandu's 18:00 starts at 12:15 UTC), and when a local hour ends its peak updates that
+//! hour's bucket. The forecast for an instant is the largest prediction among the timezones'
+//! profiles. Pure: no I/O.
+//!
+//! DST, deterministically: a local hour that does not happen (spring forward: 01:00–02:00 on
+//! the last Sunday of March in London) gets no observation that week and keeps what it had
+//! learned; nothing ever forecasts it, because a forecast looks up the local hour an instant
+//! falls in. A local hour that happens twice (fall back: 01:00–02:00 on the last Sunday of
+//! October) is one bucket: its two occurrences are one observation (the larger peak of the
+//! two), folded once, and the forecast gives both occurrences that bucket's value.
 
-use chrono::{DateTime, Datelike, Duration, DurationRound, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value as Json};
 
@@ -37,7 +45,10 @@ pub struct TrafficLearner {
     alpha: f64,
     /// `profiles[zone][hour_of_week][class]`, `None` until observed.
     profiles: Vec<Vec<[Option<f64>; 3]>>,
-    current: Option<(DateTime<Utc>, Demand)>,
+    /// Per zone: the local hour being observed (its local start) and its peak so far.
+    current: Vec<Option<(NaiveDateTime, Demand)>>,
+    /// The last UTC hour with an observation, for `hours_observed`.
+    last_hour: Option<DateTime<Utc>>,
     hours_observed: u64,
 }
 
@@ -46,47 +57,63 @@ impl TrafficLearner {
     pub fn new(zones: Vec<Tz>, alpha: f64) -> Self {
         let zones = if zones.is_empty() { vec![chrono_tz::UTC] } else { zones };
         let profiles = vec![vec![[None; 3]; HOURS_PER_WEEK]; zones.len()];
-        TrafficLearner { zones, alpha: alpha.clamp(0.01, 1.0), profiles, current: None, hours_observed: 0 }
+        let current = vec![None; zones.len()];
+        TrafficLearner { zones, alpha: alpha.clamp(0.01, 1.0), profiles, current, last_hour: None, hours_observed: 0 }
     }
 
-    /// Records the demand peak of the minute starting at `minute`.
+    /// Records the demand peak of the minute starting at `minute`. A zone whose local hour
+    /// changes with it folds the hour that ended into its profile.
     pub fn observe(&mut self, minute: DateTime<Utc>, demand: Demand) {
         let hour = truncate_hour(minute);
-        match &mut self.current {
-            Some((h, peak)) if *h == hour => {
-                for (p, d) in peak.iter_mut().zip(demand) {
-                    *p = p.max(d);
+        if self.last_hour != Some(hour) {
+            self.last_hour = Some(hour);
+            self.hours_observed += 1;
+        }
+        for i in 0..self.zones.len() {
+            let local_hour = local_hour_of(minute, &self.zones[i]);
+            match &mut self.current[i] {
+                Some((h, peak)) if *h == local_hour => {
+                    for (p, d) in peak.iter_mut().zip(demand) {
+                        *p = p.max(d);
+                    }
+                }
+                _ => {
+                    self.fold(i);
+                    self.current[i] = Some((local_hour, demand));
                 }
             }
-            _ => {
-                self.flush();
-                self.current = Some((hour, demand));
-            }
         }
     }
 
-    /// Folds the hour in progress into the profiles.
+    /// Folds the hours in progress into the profiles.
     pub fn flush(&mut self) {
-        let Some((hour, peak)) = self.current.take() else { return };
-        for (zone, profile) in self.zones.iter().zip(self.profiles.iter_mut()) {
-            let bucket = &mut profile[hour_of_week(hour, zone)];
-            for (slot, value) in bucket.iter_mut().zip(peak) {
-                *slot = Some(match *slot {
-                    None => value,
-                    Some(old) => self.alpha * value + (1.0 - self.alpha) * old,
-                });
-            }
+        for i in 0..self.zones.len() {
+            self.fold(i);
         }
-        self.hours_observed += 1;
     }
 
-    /// Hours folded into the profiles so far.
+    /// Folds zone `i`'s hour in progress into its bucket.
+    fn fold(&mut self, i: usize) {
+        let Some((local_hour, peak)) = self.current[i].take() else {
+            return;
+        };
+        let bucket = &mut self.profiles[i][slot_of(local_hour)];
+        for (slot, value) in bucket.iter_mut().zip(peak) {
+            *slot = Some(match *slot {
+                None => value,
+                Some(old) => self.alpha * value + (1.0 - self.alpha) * old,
+            });
+        }
+    }
+
+    /// Hours (of UTC time) with at least one observation so far.
     #[cfg(test)]
     pub fn hours_observed(&self) -> u64 {
         self.hours_observed
     }
 
     /// Predicted demand per class for the hour containing `at`, and the zone predicting most.
+    #[cfg(test)]
     pub fn forecast(&self, at: DateTime<Utc>) -> (Demand, Tz) {
         let mut best = ([0.0; 3], self.zones[0]);
         for (zone, profile) in self.zones.iter().zip(&self.profiles) {
@@ -99,17 +126,21 @@ impl TrafficLearner {
         best
     }
 
-    /// The largest forecast total in the hours overlapping `[from, to]`.
+    /// The largest forecast total among the local hours overlapping `[from, to]` in every
+    /// zone; `at` is when that local hour starts. Ties go to the earlier hour, then the zone
+    /// configured first.
     pub fn peak_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<ForecastPeak> {
-        let mut hour = truncate_hour(from);
         let mut best: Option<ForecastPeak> = None;
-        while hour <= to {
-            let (demand, timezone) = self.forecast(hour);
-            let total: f64 = demand.iter().sum();
-            if total > 0.0 && best.as_ref().is_none_or(|b| total > b.demand) {
-                best = Some(ForecastPeak { demand: total, at: hour, timezone });
+        for (zone, profile) in self.zones.iter().zip(&self.profiles) {
+            let mut hour = local_hour_start(from, zone);
+            while hour <= to {
+                let total: f64 = profile[hour_of_week(hour, zone)].iter().map(|v| v.unwrap_or(0.0)).sum();
+                if total > 0.0 && best.as_ref().is_none_or(|b| total > b.demand || (total == b.demand && hour < b.at)) {
+                    best = Some(ForecastPeak { demand: total, at: hour, timezone: *zone });
+                }
+                let next = local_hour_start(hour + Duration::hours(1), zone);
+                hour = if next > hour { next } else { hour + Duration::hours(1) };
             }
-            hour += Duration::hours(1);
         }
         best
     }
@@ -144,7 +175,9 @@ impl TrafficLearner {
         }
         let zones = data.get("timezones").and_then(Json::as_object).ok_or("missing timezones object")?;
         for (zone, profile) in self.zones.iter().zip(self.profiles.iter_mut()) {
-            let Some(classes) = zones.get(zone.name()) else { continue };
+            let Some(classes) = zones.get(zone.name()) else {
+                continue;
+            };
             for class in PriorityClass::ALL {
                 let values = classes
                     .get(class.as_str())
@@ -177,92 +210,35 @@ fn truncate_hour(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(Duration::hours(1)).unwrap_or(t)
 }
 
+/// The local hour `t` falls in, as its local start (`2026-10-25 01:00` for both of London's
+/// 01:00 hours that night).
+fn local_hour_of(t: DateTime<Utc>, zone: &Tz) -> NaiveDateTime {
+    let local = zone.from_utc_datetime(&t.naive_utc()).naive_local();
+    local.date().and_hms_opt(local.hour(), 0, 0).unwrap_or(local)
+}
+
+/// The instant the local hour containing `t` began in `zone` (12:15 UTC for 18:00 in
+/// Asia/Kathmandu).
+fn local_hour_start(t: DateTime<Utc>, zone: &Tz) -> DateTime<Utc> {
+    let local = zone.from_utc_datetime(&t.naive_utc());
+    let into_hour = Duration::minutes(i64::from(local.minute())) + Duration::seconds(i64::from(local.second()));
+    (t - into_hour).duration_trunc(Duration::seconds(1)).unwrap_or(t)
+}
+
+/// The bucket of a local hour: 0 = Monday 00:00 … 167 = Sunday 23:00.
+fn slot_of(local_hour: NaiveDateTime) -> usize {
+    local_hour.weekday().num_days_from_monday() as usize * 24 + local_hour.hour() as usize
+}
+
 /// 0 = Monday 00:00 local … 167 = Sunday 23:00 local.
 pub fn hour_of_week(t: DateTime<Utc>, zone: &Tz) -> usize {
-    let local = zone.from_utc_datetime(&t.naive_utc());
-    local.weekday().num_days_from_monday() as usize * 24 + local.hour() as usize
+    slot_of(local_hour_of(t, zone))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+#[path = "learner_tests.rs"]
+mod tests;
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    /// A synthetic week: 5 connections always, 40 on Saturdays 12:00–18:00 London time.
-    fn feed_week(learner: &mut TrafficLearner, week_start: DateTime<Utc>, peak: f64, peak_hour: u32) {
-        for hour in 0..HOURS_PER_WEEK as i64 {
-            let t = week_start + Duration::hours(hour);
-            let local = chrono_tz::Europe::London.from_utc_datetime(&t.naive_utc());
-            let busy = local.weekday() == chrono::Weekday::Sat && (peak_hour..peak_hour + 6).contains(&local.hour());
-            let demand = if busy { [peak * 0.1, peak * 0.6, peak * 0.3] } else { [0.0, 0.0, 5.0] };
-            for minute in [0, 30] {
-                learner.observe(t + Duration::minutes(minute), demand);
-            }
-        }
-    }
-
-    #[test]
-    fn converges_on_a_repeating_week_and_forecasts_the_saturday_peak() {
-        let mut learner = TrafficLearner::new(vec![chrono_tz::Europe::London], 0.5);
-        let monday = utc("2026-06-01T00:00:00Z");
-        for week in 0..3 {
-            feed_week(&mut learner, monday + Duration::weeks(week), 40.0, 12);
-        }
-        learner.flush();
-        let (demand, _) = learner.forecast(utc("2026-06-27T13:00:00Z")); // Saturday 14:00 BST
-        assert!((demand.iter().sum::<f64>() - 40.0).abs() < 0.01, "{demand:?}");
-        let (quiet, _) = learner.forecast(utc("2026-06-24T13:00:00Z")); // Wednesday
-        assert!((quiet.iter().sum::<f64>() - 5.0).abs() < 0.01);
-        let peak = learner.peak_between(utc("2026-06-27T08:00:00Z"), utc("2026-06-27T12:00:00Z")).unwrap();
-        assert_eq!(peak.at, utc("2026-06-27T11:00:00Z")); // 12:00 BST, the first busy hour
-    }
-
-    #[test]
-    fn follows_a_changing_season() {
-        let mut learner = TrafficLearner::new(vec![chrono_tz::Europe::London], 0.5);
-        let monday = utc("2026-06-01T00:00:00Z");
-        for week in 0..3 {
-            feed_week(&mut learner, monday + Duration::weeks(week), 40.0, 12);
-        }
-        // Autumn: the peak doubles.
-        for week in 3..8 {
-            feed_week(&mut learner, monday + Duration::weeks(week), 80.0, 12);
-        }
-        learner.flush();
-        let (demand, _) = learner.forecast(utc("2026-08-01T13:00:00Z"));
-        let total: f64 = demand.iter().sum();
-        assert!(total > 75.0 && total <= 80.0, "{total}");
-    }
-
-    #[test]
-    fn local_peak_stays_at_local_time_across_dst() {
-        let mut learner = TrafficLearner::new(vec![chrono_tz::Europe::London], 1.0);
-        // Saturday 14:00 local in summer (13:00Z) …
-        learner.observe(utc("2026-10-17T13:00:00Z"), [0.0, 30.0, 0.0]);
-        learner.flush();
-        // … is predicted at 14:00 local in winter (14:00Z).
-        assert_eq!(learner.forecast(utc("2026-10-31T14:00:00Z")).0[1], 30.0);
-    }
-
-    #[test]
-    fn export_and_import_round_trip() {
-        let mut learner = TrafficLearner::new(vec![chrono_tz::UTC, chrono_tz::Asia::Tokyo], 0.3);
-        learner.observe(utc("2026-06-13T12:00:00Z"), [1.0, 2.0, 3.0]);
-        let exported = learner.export();
-        let mut fresh = TrafficLearner::new(vec![chrono_tz::UTC, chrono_tz::Asia::Tokyo], 0.3);
-        fresh.import(&exported).unwrap();
-        assert_eq!(fresh.forecast(utc("2026-06-20T12:30:00Z")).0, [1.0, 2.0, 3.0]);
-        assert_eq!(fresh.hours_observed(), 1);
-    }
-
-    #[test]
-    fn import_rejects_malformed_profiles_with_a_reason() {
-        let mut learner = TrafficLearner::new(vec![chrono_tz::UTC], 0.3);
-        assert!(learner.import(&json!({ "version": 2 })).unwrap_err().contains("version"));
-        let short = json!({ "version": 1, "timezones": { "UTC": { "critical": [1], "wedding": [], "normal": [] } } });
-        assert!(learner.import(&short).unwrap_err().contains("168"));
-    }
-}
+#[cfg(test)]
+#[path = "learner_dst_tests.rs"]
+mod dst_tests;

@@ -2,7 +2,7 @@
 //! forecast and the fleet budget — each change with its reason — and the next changes ahead.
 //! Pure: a function of `(configuration, learner, budget, time)`.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
 
 use crate::scaling::calendar::WeddingCalendar;
 use crate::scaling::learner::TrafficLearner;
@@ -82,20 +82,33 @@ impl Planner<'_> {
         target
     }
 
-    /// The target now and the changes expected within `horizon`, checked every `step`.
+    /// The target now and the changes expected within `horizon`: evaluated at every calendar
+    /// change (each lead-in start and wedding-day start and end, exact to the second, in every
+    /// zone) and on a grid of `step` aligned to UTC (for forecast changes), soonest first.
     pub fn plan(&self, now: DateTime<Utc>, horizon: Duration, step: Duration, limit: usize) -> ScalingPlan {
         let target = self.target_at(now);
+        let end = now + horizon;
+        let mut instants = self.calendar.changes_between(now, end);
+        let step = step.max(Duration::minutes(1));
+        let mut t = now.duration_trunc(step).unwrap_or(now) + step;
+        while t <= end {
+            instants.push(t);
+            t += step;
+        }
+        instants.sort();
+        instants.dedup();
         let mut next = Vec::new();
         let mut previous = (target.min, target.max, kind(&target.reason));
-        let mut t = now + step;
-        while t <= now + horizon && next.len() < limit {
+        for t in instants {
+            if next.len() >= limit {
+                break;
+            }
             let candidate = self.target_at(t);
             let key = (candidate.min, candidate.max, kind(&candidate.reason));
             if key != previous {
                 next.push(PlannedChange { at: t, min: candidate.min, max: candidate.max, reason: candidate.reason });
                 previous = key;
             }
-            t += step;
         }
         ScalingPlan { target, next }
     }
