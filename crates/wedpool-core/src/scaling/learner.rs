@@ -94,9 +94,7 @@ impl TrafficLearner {
 
     /// Folds zone `i`'s hour in progress into its bucket.
     fn fold(&mut self, i: usize) {
-        let Some((local_hour, peak)) = self.current[i].take() else {
-            return;
-        };
+        let Some((local_hour, peak)) = self.current[i].take() else { return };
         let bucket = &mut self.profiles[i][slot_of(local_hour)];
         for (slot, value) in bucket.iter_mut().zip(peak) {
             *slot = Some(match *slot {
@@ -175,9 +173,7 @@ impl TrafficLearner {
         }
         let zones = data.get("timezones").and_then(Json::as_object).ok_or("missing timezones object")?;
         for (zone, profile) in self.zones.iter().zip(self.profiles.iter_mut()) {
-            let Some(classes) = zones.get(zone.name()) else {
-                continue;
-            };
+            let Some(classes) = zones.get(zone.name()) else { continue };
             for class in PriorityClass::ALL {
                 let values = classes
                     .get(class.as_str())

@@ -172,4 +172,23 @@ mod tests {
         assert_eq!(reasons[1].1, 30);
         assert_eq!(reasons[2], (utc("2026-06-13T23:00:00Z"), 10, "base".to_string()));
     }
+
+    #[test]
+    fn forecast_follows_local_hours_in_a_quarter_hour_zone() {
+        // 18:00 in Asia/Kathmandu (UTC+5:45) starts at 12:15 UTC.
+        let kathmandu = chrono_tz::Asia::Kathmandu;
+        let mut learner = TrafficLearner::new(vec![kathmandu], 1.0);
+        for minute in 0..60 {
+            learner.observe(utc("2026-06-13T12:15:00Z") + Duration::minutes(minute), [0.0, 0.0, 16.0]);
+        }
+        learner.flush();
+        let cal = WeddingCalendar::new(vec![], vec![kathmandu], vec![], Duration::minutes(60));
+        let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: None };
+        let plan = planner.plan(utc("2026-06-20T10:00:00Z"), Duration::hours(4), Duration::minutes(15), 10);
+        let first = &plan.next[0];
+        assert_eq!(first.at, utc("2026-06-20T11:15:00Z")); // an hour before the local hour begins
+        assert_eq!((first.min, first.max), (16, 20));
+        assert_eq!(first.reason, "forecast for Sat 18:00 Asia/Kathmandu: 16 connections");
+        assert_eq!((plan.next[1].at, plan.next[1].reason.as_str()), (utc("2026-06-20T13:15:00Z"), "base"));
+    }
 }
