@@ -63,10 +63,26 @@ async function typecheck() {
   return tsc.code === 0 ? { ok: true } : { ok: false, why: 'the specs and the facade do not type-check (tsconfig.test.json)' };
 }
 
+/** A command that must exit 0; `why` says what its failure means. */
+function mustPass(cmd, args, why, env) {
+  return async () => ((await run(cmd, args, env)).code === 0 ? { ok: true } : { ok: false, why });
+}
+
 /** Checks that are not tests; each counts as one passed or failed line and says which it was. */
 const CHECKS = [
   ['napi boundary (cargo tree -p wedpool-core has no napi)', napiBoundary],
   ['type-check (tsc -p tsconfig.test.json)', typecheck],
+  ['format (cargo fmt --all --check)', mustPass('cargo', ['fmt', '--all', '--check'], 'run `cargo fmt --all`')],
+  [
+    'lint (cargo clippy --workspace --all-targets -- -D warnings)',
+    mustPass('cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings'], 'clippy reports warnings'),
+  ],
+  [
+    'rustdoc (cargo doc -p wedpool-core --no-deps, warnings denied)',
+    mustPass('cargo', ['doc', '-p', 'wedpool-core', '--no-deps'], 'rustdoc reports warnings (broken links?)', {
+      RUSTDOCFLAGS: '-D warnings',
+    }),
+  ],
 ];
 
 async function runChecks() {

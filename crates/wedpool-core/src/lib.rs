@@ -17,7 +17,8 @@
 //! Connections are deadpool-postgres objects; admission (who gets the next connection)
 //! is WedPool's own, because deadpool's wait queue is a FIFO semaphore. The modules are
 //! private; the `pub use` list below is the whole public surface.
-#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations, rustdoc::broken_intra_doc_links)]
 #![warn(clippy::all)]
 
 mod admission;

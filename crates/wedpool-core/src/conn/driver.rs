@@ -44,6 +44,13 @@ pub struct ConnectionFate {
     cancel: OnceLock<CancelToken>,
 }
 
+/// How the connection ended, if it has; the handles are not shown.
+impl std::fmt::Debug for ConnectionFate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionFate").field("ending", &self.ending.get()).finish_non_exhaustive()
+    }
+}
+
 impl ConnectionFate {
     /// How the connection ended, if it has.
     pub fn ending(&self) -> Option<&Ending> {

@@ -34,6 +34,22 @@ pub struct Lease {
     pool: Arc<PoolInner>,
 }
 
+/// The connection's ids and the lease's admission facts; never credentials.
+impl std::fmt::Debug for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease")
+            .field("connection_id", &self.conn.as_ref().map(|c| c.id))
+            .field("process_id", &self.conn.as_ref().map(|c| c.process_id))
+            .field("slot", &self.slot)
+            .field("priority", &self.priority)
+            .field("class", &self.class)
+            .field("waited", &self.waited)
+            .field("in_transaction", &self.in_transaction.load(Ordering::Relaxed))
+            .field("broken", &self.broken.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
 impl Lease {
     pub(crate) fn new(
         conn: PooledConnection,

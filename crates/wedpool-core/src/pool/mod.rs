@@ -40,6 +40,7 @@ pub const UNSENT_RETRIES: u32 = 2;
 /// The outcome of asking for a connection without waiting. (Not boxed: it is returned once per
 /// acquire, and boxing the lease would add an allocation to the hot path.)
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
 pub enum Acquired {
     /// A connection was free: here it is.
     Ready(Lease),
@@ -51,6 +52,16 @@ pub enum Acquired {
 #[derive(Clone)]
 pub struct Pool {
     inner: Arc<PoolInner>,
+}
+
+/// Where the pool connects (without credentials) and its current [`PoolStats`].
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("target", &self.inner.config.connect.target)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pool {
