@@ -15,6 +15,7 @@ use crate::values::{params_from_js, JsParam, NativeResult};
 pub struct NativeConnection {
     lease: Mutex<Option<Arc<Lease>>>,
     process_id: i32,
+    connection_id: f64,
     reserved: bool,
     priority: i64,
     waited_micros: f64,
@@ -24,6 +25,7 @@ impl NativeConnection {
     pub(crate) fn new(lease: Lease) -> Self {
         NativeConnection {
             process_id: lease.process_id(),
+            connection_id: lease.connection_id() as f64,
             reserved: lease.reserved(),
             priority: lease.priority(),
             waited_micros: lease.waited().as_micros() as f64,
@@ -44,6 +46,12 @@ impl NativeConnection {
         self.process_id
     }
 
+    /// The pool's id for this connection (as in events).
+    #[napi(getter)]
+    pub fn connection_id(&self) -> f64 {
+        self.connection_id
+    }
+
     /// Whether this connection occupies an emergency slot.
     #[napi(getter)]
     pub fn reserved(&self) -> bool {
@@ -62,13 +70,14 @@ impl NativeConnection {
         self.waited_micros
     }
 
-    /// Runs one statement.
+    /// Runs one statement; with `textResults`, every cell is the server's text form.
     #[napi]
     pub async fn query(
         &self,
         sql: String,
         #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
         timeout_millis: Option<f64>,
+        text_results: Option<bool>,
     ) -> Either<NativeResult, NativeError> {
         let Some(lease) = self.current() else {
             return Either::B(PoolError::ConnectionReleased.into());
@@ -76,15 +85,20 @@ impl NativeConnection {
         let timeout = timeout_millis
             .filter(|m| m.is_finite() && *m >= 0.0)
             .map(|m| std::time::Duration::from_micros((m * 1000.0) as u64));
-        match lease.query_with_timeout(&sql, &params_from_js(params), timeout).await {
+        match lease.query_in_form(&sql, &params_from_js(params), timeout, text_results.unwrap_or(false)).await {
             Ok(result) => Either::A(result.into()),
             Err(e) => Either::B(e.into()),
         }
     }
 
-    /// Gives the connection back; `false` when it had already been released.
+    /// Gives the connection back; with `destroy`, closes it instead of reusing it. `false` when
+    /// it had already been released.
     #[napi]
-    pub fn release(&self) -> bool {
-        self.lease.lock().unwrap_or_else(|e| e.into_inner()).take().is_some()
+    pub fn release(&self, destroy: Option<bool>) -> bool {
+        let Some(lease) = self.lease.lock().unwrap_or_else(|e| e.into_inner()).take() else { return false };
+        if destroy == Some(true) {
+            lease.mark_broken();
+        }
+        true
     }
 }

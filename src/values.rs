@@ -58,6 +58,12 @@ pub struct NativeField {
     /// Type OID.
     #[napi(js_name = "dataTypeID")]
     pub data_type_id: u32,
+    /// The type's size in bytes (-1 variable length).
+    pub data_type_size: i32,
+    /// The type modifier (-1 when none).
+    pub data_type_modifier: i32,
+    /// `'text'`: values arrive as node-postgres's text-format results would.
+    pub format: String,
 }
 
 /// A statement's result with rows as arrays; the facade shapes them.
@@ -87,6 +93,9 @@ impl From<QueryResult> for NativeResult {
                     table_id: f.table_id,
                     column_id: f.column_id as i32,
                     data_type_id: f.data_type_id,
+                    data_type_size: i32::from(f.data_type_size),
+                    data_type_modifier: f.data_type_modifier,
+                    format: "text".to_string(),
                 })
                 .collect(),
             rows: r.rows.into_iter().map(|row| row.into_iter().map(Cell).collect()).collect(),

@@ -2,13 +2,14 @@
 import { inspect } from 'node:util';
 
 import { ConfigError, ConnectionReleasedError } from './errors';
-import { unwrap, type NativeConnection } from './native';
+import { unwrap, type NativeConnection, type NativeResult } from './native';
 import { prepareParams } from './params';
 import { shapeResult } from './results';
 import type { QueryOptions, QueryParam, QueryResult } from './types';
 
 interface ConnectionDetails {
   processId: number;
+  connectionId: number;
   reserved: boolean;
   priority: number;
   waitedMillis: number;
@@ -32,7 +33,7 @@ export class PoolConnection {
   #read(): ConnectionDetails {
     if (!this.#details) {
       const n = this.#native;
-      this.#details = { processId: n.processId, reserved: n.reserved, priority: n.priority, waitedMillis: n.waitedMicros / 1000 };
+      this.#details = { processId: n.processId, connectionId: n.connectionId, reserved: n.reserved, priority: n.priority, waitedMillis: n.waitedMicros / 1000 };
     }
     return this.#details;
   }
@@ -40,6 +41,11 @@ export class PoolConnection {
   /** The server's backend process id. */
   get processId(): number {
     return this.#read().processId;
+  }
+
+  /** The pool's id for this connection, as `connect`/`acquire`/`release`/`remove` events name it. */
+  get connectionId(): number {
+    return this.#read().connectionId;
   }
 
   /** Whether this connection occupies one of the emergency slots. */
@@ -81,9 +87,32 @@ export class PoolConnection {
     return shapeResult<R>(unwrap(await this.#native.query(sql, wire, timeout)), options);
   }
 
+  /**
+   * @internal Runs one statement and returns the native result: cells decoded, or with
+   * `textResults` each one as the server's text form (for node-postgres type parsers).
+   */
+  async queryRaw(sql: string, params: readonly unknown[] | undefined, timeoutMillis: number | undefined, textResults: boolean): Promise<NativeResult> {
+    if (this.#released) throw new ConnectionReleasedError();
+    const wire = prepareParams(params);
+    return unwrap(await this.#native.query(sql, wire, timeoutMillis, textResults));
+  }
+
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */
   release(): void {
-    if (this.#released || !this.#native.release()) {
+    this.#giveBack(false);
+  }
+
+  /**
+   * Closes the connection instead of returning it (its session state is unknown or unwanted);
+   * the pool opens a replacement when needed. Counts as the release: throws
+   * `ConnectionReleasedError` when the connection was already released.
+   */
+  destroy(): void {
+    this.#giveBack(true);
+  }
+
+  #giveBack(destroy: boolean): void {
+    if (this.#released || !this.#native.release(destroy)) {
       this.#released = true;
       throw new ConnectionReleasedError();
     }

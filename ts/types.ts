@@ -94,6 +94,12 @@ export interface FieldDef {
   columnID: number;
   /** OID of the column's type. */
   dataTypeID: number;
+  /** The type's size in bytes (`pg_type.typlen`; -1 for variable-length types). */
+  dataTypeSize: number;
+  /** The type modifier (`atttypmod`, e.g. a `varchar(n)`'s n + 4; -1 when none). */
+  dataTypeModifier: number;
+  /** `'text'`: values are what node-postgres's text-format results give. */
+  format: string;
 }
 
 /** What a statement returned (the shape node-postgres users know). */

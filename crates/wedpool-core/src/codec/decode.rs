@@ -25,6 +25,8 @@ pub struct DecodeOptions {
     pub int8: Int8Mode,
     /// The client's local timezone (the Node process's).
     pub local: Tz,
+    /// Every cell as the server's text form instead (node-postgres type parsers read it).
+    pub text: bool,
 }
 
 /// Accepts any column and hands over its raw bytes.
@@ -48,6 +50,7 @@ pub fn decode_row(row: &tokio_postgres::Row, opts: DecodeOptions) -> Vec<Value> 
         .map(|i| {
             let ty = row.columns()[i].type_();
             match row.try_get::<_, Option<Raw>>(i) {
+                Ok(Some(raw)) if opts.text => Value::Text(crate::codec::servertext::text_of(ty, raw.0)),
                 Ok(Some(raw)) => decode(ty, raw.0, opts),
                 _ => Value::Null,
             }
@@ -116,7 +119,7 @@ fn decode_known(ty: &Type, raw: &[u8], opts: DecodeOptions) -> Option<Value> {
 }
 
 /// The server's text form for types without a JavaScript counterpart.
-fn text_form(ty: &Type, raw: &[u8]) -> Option<String> {
+pub(crate) fn text_form(ty: &Type, raw: &[u8]) -> Option<String> {
     Some(match *ty {
         Type::TIME => textform::time_of_day(wire::time_from_sql(raw).ok()?),
         Type::TIMETZ => {
@@ -155,7 +158,7 @@ fn text_form(ty: &Type, raw: &[u8]) -> Option<String> {
 
 /// A range's text form: `[1,5)`, `["2026-06-13 12:00:00","2026-06-14 00:00:00")`, `empty`.
 /// `tstzrange` bounds are shown in UTC.
-fn range_text(subtype: &Type, raw: &[u8]) -> Option<String> {
+pub(crate) fn range_text(subtype: &Type, raw: &[u8]) -> Option<String> {
     const EMPTY: u8 = 0x01;
     const LOWER_INCLUSIVE: u8 = 0x02;
     const UPPER_INCLUSIVE: u8 = 0x04;
@@ -185,7 +188,7 @@ fn range_text(subtype: &Type, raw: &[u8]) -> Option<String> {
 }
 
 /// The text of a range element.
-fn element_text(ty: &Type, raw: &[u8]) -> Option<String> {
+pub(crate) fn element_text(ty: &Type, raw: &[u8]) -> Option<String> {
     Some(match *ty {
         Type::INT2 => wire::int2_from_sql(raw).ok()?.to_string(),
         Type::INT4 => wire::int4_from_sql(raw).ok()?.to_string(),
@@ -205,7 +208,7 @@ fn element_text(ty: &Type, raw: &[u8]) -> Option<String> {
 
 /// Text for types WedPool does not know: their bytes when they are text (extension types
 /// such as citext send text), else `\x`-prefixed hex of the binary form.
-fn fallback_text(_ty: &Type, raw: &[u8]) -> Value {
+pub(crate) fn fallback_text(_ty: &Type, raw: &[u8]) -> Value {
     match std::str::from_utf8(raw) {
         Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') => {
             Value::Text(s.to_string())

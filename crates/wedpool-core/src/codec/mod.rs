@@ -3,5 +3,6 @@
 
 pub(crate) mod decode;
 pub(crate) mod int8_mode;
+pub(crate) mod servertext;
 pub(crate) mod textform;
 pub(crate) mod value;

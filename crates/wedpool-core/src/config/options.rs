@@ -172,7 +172,7 @@ pub struct PoolConfig {
 impl PoolConfig {
     /// How result values are decoded.
     pub fn decode_options(&self) -> crate::codec::decode::DecodeOptions {
-        crate::codec::decode::DecodeOptions { int8: self.int8, local: self.local_timezone }
+        crate::codec::decode::DecodeOptions { int8: self.int8, local: self.local_timezone, text: false }
     }
 }
 

@@ -69,6 +69,10 @@ pub struct Field {
     pub column_id: i16,
     /// OID of its type.
     pub data_type_id: u32,
+    /// The type's size in bytes (`pg_type.typlen`; -1 variable, -2 C string).
+    pub data_type_size: i16,
+    /// The type modifier (`atttypmod`, e.g. a varchar's length + 4; -1 when none).
+    pub data_type_modifier: i32,
 }
 
 /// What a statement returned.
@@ -124,6 +128,8 @@ pub async fn execute(
             table_id: c.table_oid().unwrap_or(0),
             column_id: c.column_id().unwrap_or(0),
             data_type_id: c.type_().oid(),
+            data_type_size: crate::codec::servertext::type_size(c.type_()),
+            data_type_modifier: c.type_modifier(),
         })
         .collect();
     let stream = client.query_raw(&statement, params.iter()).await.map_err(query_error)?;

@@ -138,9 +138,22 @@ impl Lease {
         params: &[Param],
         timeout: Option<Duration>,
     ) -> Result<QueryResult, PoolError> {
+        self.query_in_form(sql, params, timeout, false).await
+    }
+
+    /// [`Lease::query_with_timeout`], with every cell as the server's text form when
+    /// `text_results` (what a client asking for text results receives) instead of decoded values.
+    pub async fn query_in_form(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+        text_results: bool,
+    ) -> Result<QueryResult, PoolError> {
         let config = &self.pool.config;
         let conn = self.conn();
-        let run = execute(&conn.object, sql, params, config.decode_options(), config.statement_cache_size);
+        let decode = crate::codec::decode::DecodeOptions { text: text_results, ..config.decode_options() };
+        let run = execute(&conn.object, sql, params, decode, config.statement_cache_size);
         let limit = match timeout {
             Some(t) if t.is_zero() => None,
             Some(t) => Some(t),

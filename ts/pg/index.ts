@@ -1,0 +1,35 @@
+/**
+ * `wedpool/pg`: a drop-in for node-postgres's `Pool` (pg-pool's documented behaviour) with
+ * WedPool underneath. Change one import line; put wedding context around call sites with
+ * {@link withWeddingContext} — Kysely, Drizzle and other node-postgres users included.
+ *
+ * ```ts
+ * import { Pool, withWeddingContext } from 'wedpool/pg'; // was: import { Pool } from 'pg'
+ * const pool = new Pool({ connectionString: process.env.DATABASE_URL, emergencyReservedConnections: 2 });
+ * await withWeddingContext({ isWeddingCritical: true }, () => pool.query('select 1'));
+ * ```
+ */
+export { Pool, type ConnectCallback } from './pool';
+export { PoolClient, PoolClient as Client, DoubleReleaseError } from './client';
+export { withWeddingContext, currentWeddingContext } from './context';
+export type { PoolConfig, PasswordOption } from './options';
+export type { QueryConfig, QueryCallback, Submittable } from './query-args';
+export { UnsupportedSubmittableError } from './query-args';
+export type { QueryResult, CustomTypesConfig, TypeParser } from './results';
+export type { FieldDef, DatabaseContext } from '../types';
+export { WeddingAwareConnectionPool } from '../pool';
+export {
+  WedPoolError,
+  DatabaseError,
+  AcquireTimeoutError,
+  PoolClosedError,
+  ConnectionError,
+  ConnectionLostError,
+  AbortError,
+  ConfigError,
+  InvalidParameterError,
+  ConnectionReleasedError,
+  QueryTimeoutError,
+  PoolOverloadedError,
+  DatabaseUnavailableError,
+} from '../errors';
