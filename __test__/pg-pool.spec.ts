@@ -1,5 +1,7 @@
 // wedpool/pg follows pg-pool's documented contract: connect/query/release/end in promise and
 // callback forms, events and counters (checked against a real pg.Pool on the same script).
+import type { EventEmitter } from 'node:events';
+
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
@@ -14,7 +16,7 @@ async function eventScript(pool: AnyPool): Promise<string[]> {
   const log: string[] = [];
   const counters = (step: string) => log.push(`${step}: total=${pool.totalCount} idle=${pool.idleCount} waiting=${pool.waitingCount}`);
   for (const name of ['connect', 'acquire', 'release', 'remove'] as const) {
-    pool.on(name, (...args: unknown[]) => log.push(name === 'release' ? `release(${args[0] === undefined ? '' : String(args[0])})` : name));
+    (pool as EventEmitter).on(name, (...args: unknown[]) => log.push(name === 'release' ? `release(${args[0] === undefined ? '' : String(args[0])})` : name));
   }
   counters('start');
   const c1 = await pool.connect();

@@ -54,15 +54,22 @@ export interface PoolConfig extends Omit<WeddingPoolOptions, 'password' | 'types
   keepAliveInitialDelayMillis?: number;
   /** The wedding context of acquires outside any `withWeddingContext` scope. */
   defaultContext?: DatabaseContext;
-  /** How int8 columns come back when no type parser is given (default `'string'`, as pg). */
+  /** With `nativeDecoding`: how int8 columns come back (default `'string'`, as pg). */
   int8?: 'string' | 'bigint' | 'number';
+  /**
+   * Decode values in Rust instead of through pg's type parsers. Off by default: when `pg` is
+   * installed, its `types` (with any `setTypeParser` the application made) parse every value,
+   * exactly as node-postgres does. On: faster, and different from pg for intervals (text),
+   * numeric arrays (strings) and types with custom parsers.
+   */
+  nativeDecoding?: boolean;
 }
 
 const PG_ONLY_KEYS = new Set([
   'port', 'password', 'ssl', 'max', 'min', 'idleTimeoutMillis', 'connectionTimeoutMillis', 'maxLifetimeSeconds',
   'maxUses', 'allowExitOnIdle', 'application_name', 'statement_timeout', 'lock_timeout',
   'idle_in_transaction_session_timeout', 'query_timeout', 'types', 'onConnect', 'keepAlive',
-  'keepAliveInitialDelayMillis', 'defaultContext', 'int8', 'Promise', 'log', 'Client', 'verify', 'binary',
+  'keepAliveInitialDelayMillis', 'defaultContext', 'int8', 'nativeDecoding', 'Promise', 'log', 'Client', 'verify', 'binary',
 ]);
 
 function nonNegative(field: string, value: unknown): number | undefined {
@@ -174,6 +181,17 @@ export function toWeddingOptions(config: PoolConfig, password: string | undefine
     throw new ConfigError('types', 'must be an object with getTypeParser(oid, format), like pg.types');
   }
   return opts;
+}
+
+/** node-postgres's own `types` (its parsers and the application's `setTypeParser` calls), when `pg` is installed. */
+export function installedPgTypes(): CustomTypesConfig | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const types = require('pg').types as CustomTypesConfig | undefined;
+    return typeof types?.getTypeParser === 'function' ? types : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `SET` statements a new connection runs for pg's session options. */

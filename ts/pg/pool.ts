@@ -12,7 +12,7 @@ import { WeddingAwareConnectionPool } from '../pool';
 import type { DatabaseContext } from '../types';
 import { PoolClient, type ClientOwner } from './client';
 import { currentWeddingContext } from './context';
-import { publicOptions, sessionSettings, toWeddingOptions, type PoolConfig } from './options';
+import { installedPgTypes, publicOptions, sessionSettings, toWeddingOptions, type PoolConfig } from './options';
 import { isSubmittable, normaliseQuery, UnsupportedSubmittableError, type QueryCallback, type QueryConfig, type Submittable } from './query-args';
 import type { CustomTypesConfig, QueryResult } from './results';
 
@@ -54,7 +54,7 @@ export class Pool extends EventEmitter implements ClientOwner {
     super();
     this.#config = { ...config };
     this.options = publicOptions(this.#config);
-    this.types = config.types;
+    this.types = config.types ?? (config.nativeDecoding ? undefined : installedPgTypes());
     this.queryTimeout = undefined;
     this.#session = sessionSettings(config);
     if (typeof config.password === 'function') {
