@@ -91,9 +91,9 @@ export class PoolClient extends EventEmitter {
    * rowMode, types, name })`, with a callback (`(err, result)`, returns `undefined`) or a
    * promise. Statements on one client run one at a time, in call order.
    */
-  query<R = any>(config: string | QueryConfig, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R = any>(config: string | QueryConfig, values?: readonly unknown[]): Promise<QueryResult<R>>;
   query<R = any>(config: string | QueryConfig, callback: QueryCallback<R>): void;
-  query<R = any>(config: string | QueryConfig, values: unknown[] | undefined, callback: QueryCallback<R>): void;
+  query<R = any>(config: string | QueryConfig, values: readonly unknown[] | undefined, callback: QueryCallback<R>): void;
   /** Submittables (pg-cursor, pg-query-stream) are rejected at once with `UNSUPPORTED_SUBMITTABLE`. */
   query<T extends Submittable>(submittable: T): T;
   query(config: unknown, values?: unknown, callback?: unknown): unknown {

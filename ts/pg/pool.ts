@@ -235,9 +235,9 @@ export class Pool extends EventEmitter implements ClientOwner {
    * fails (the connection is then closed, as pg-pool does). Promise or callback form
    * (`(err, result)`, `err` `undefined` on success, never synchronous, returns `undefined`).
    */
-  query<R = any>(config: string | QueryConfig, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R = any>(config: string | QueryConfig, values?: readonly unknown[]): Promise<QueryResult<R>>;
   query<R = any>(config: string | QueryConfig, callback: QueryCallback<R>): void;
-  query<R = any>(config: string | QueryConfig, values: unknown[] | undefined, callback: QueryCallback<R>): void;
+  query<R = any>(config: string | QueryConfig, values: readonly unknown[] | undefined, callback: QueryCallback<R>): void;
   query<T extends Submittable>(submittable: T): T;
   query(config: unknown, values?: unknown, callback?: unknown): unknown {
     if (typeof config === 'function') {
