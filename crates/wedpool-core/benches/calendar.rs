@@ -1,11 +1,13 @@
-//! Criterion benches for `WeddingCalendar::window_at` (crates/wedpool-core/src/calendar.rs),
+//! Criterion benches for `WeddingCalendar::window_at` (crates/wedpool-core/src/scaling/calendar.rs),
 //! the check the maintenance task and `setCalendarTime` run, across 1, 3 and 10 timezones.
 //!
 //! * `ordinary_wednesday`: no timezone matches, so every zone is converted twice (the day
 //!   itself, then the lead-in) — the worst case, and the common one.
 //! * `saturday`: the first zone already matches.
 //!
-//! The calendar has Saturdays, a 60-minute lead-in and two listed dates, as a real config would.
+//! The calendar has Saturdays, a 60-minute lead-in and two listed dates, as a real config would;
+//! the one listed in Europe/Rome adds that zone to the 1-zone case (listed dates count in their
+//! own zone whether or not it is configured).
 //! Run: `cargo bench -p wedpool-core --bench calendar`.
 use std::hint::black_box;
 use std::time::Duration;

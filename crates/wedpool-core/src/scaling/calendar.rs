@@ -113,16 +113,18 @@ impl WeddingCalendar {
     /// Scaling up therefore starts `lead` before the day begins in the earliest timezone and
     /// ends when the day is over in the latest.
     pub fn window_at(&self, now: DateTime<Utc>) -> Option<WeddingWindow> {
-        if let Some(day) = self.wedding_day_at(now) {
-            return Some(day);
-        }
-        if self.lead <= Duration::zero() {
-            return None;
-        }
-        let ahead = now + self.lead;
+        let ahead = now + self.lead.max(Duration::zero());
         let mut soonest: Option<(DateTime<Utc>, WeddingWindow)> = None;
+        // One pass, each zone converted at most twice: a wedding day anywhere wins at once (in
+        // zone order, as `wedding_day_at`); otherwise the lead-in whose day starts first.
         for zone in &self.zones {
             let today = now.with_timezone(&zone.tz).date_naive();
+            if self.is_wedding_date(today, zone) {
+                return Some(WeddingWindow::WeddingDay { timezone: zone.tz, date: today });
+            }
+            if ahead == now {
+                continue;
+            }
             let last = ahead.with_timezone(&zone.tz).date_naive();
             // Dates that begin after `now` and no later than `ahead`: at most two, as the
             // lead is at most a day.
@@ -130,9 +132,7 @@ impl WeddingCalendar {
                 if !self.is_wedding_date(date, zone) {
                     continue;
                 }
-                let Some(start) = day_start(&zone.tz, date) else {
-                    continue;
-                };
+                let Some(start) = day_start(&zone.tz, date) else { continue };
                 if soonest.as_ref().is_none_or(|(s, _)| start < *s) {
                     soonest = Some((start, WeddingWindow::LeadIn { timezone: zone.tz, date }));
                 }
