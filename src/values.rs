@@ -71,8 +71,8 @@ pub struct NativeField {
 pub struct NativeResult {
     /// `SELECT`, `INSERT`, …
     pub command: String,
-    /// Rows returned or affected.
-    pub row_count: f64,
+    /// Rows returned or affected; absent when the command tag has no count (DDL, `BEGIN`, …).
+    pub row_count: Option<f64>,
     /// Columns.
     pub fields: Vec<NativeField>,
     /// Rows as arrays of cells.
@@ -84,7 +84,7 @@ impl From<QueryResult> for NativeResult {
     fn from(r: QueryResult) -> Self {
         NativeResult {
             command: r.command,
-            row_count: r.row_count as f64,
+            row_count: r.row_count.map(|n| n as f64),
             fields: r
                 .fields
                 .into_iter()

@@ -36,5 +36,5 @@ export function shapeResult<R>(native: NativeResult, options?: QueryOptions): Qu
       shaped[r] = obj;
     }
   }
-  return { command: native.command, rowCount: native.rowCount, rows: shaped as R[], fields };
+  return { command: native.command, rowCount: native.rowCount ?? null, rows: shaped as R[], fields };
 }

@@ -106,8 +106,11 @@ export interface FieldDef {
 export interface QueryResult<R = Record<string, unknown>> {
   /** `SELECT`, `INSERT`, `UPDATE`, … */
   command: string;
-  /** Rows returned, or affected by INSERT/UPDATE/DELETE. */
-  rowCount: number;
+  /**
+   * Rows returned, or affected by INSERT/UPDATE/DELETE/MERGE/COPY, from the server's command tag;
+   * `null` when the tag has no count (`CREATE TABLE`, `BEGIN`, `SET`, …), as in node-postgres.
+   */
+  rowCount: number | null;
   /** The rows: objects keyed by column name, or arrays with `rowMode: 'array'`. */
   rows: R[];
   /** The columns. */

@@ -33,7 +33,7 @@ const COUNTED = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'MOVE'
 /** Shapes a native result; `types`, when given, parses every column from the server's text. */
 export function toPgResult<R>(native: NativeResult, rowMode: string | undefined, types: CustomTypesConfig | undefined): QueryResult<R> {
   const asArray = rowMode === 'array';
-  let base: { command: string; rowCount: number; rows: R[]; fields: FieldDef[] };
+  let base: { command: string; rowCount: number | null; rows: R[]; fields: FieldDef[] };
   if (types) {
     const fields = native.fields;
     const rows = native.rows as unknown[][];
@@ -48,7 +48,7 @@ export function toPgResult<R>(native: NativeResult, rowMode: string | undefined,
       }
     }
     const shaped = asArray ? rows : objectRows(fields, rows);
-    base = { command: native.command, rowCount: native.rowCount, rows: shaped as R[], fields };
+    base = { command: native.command, rowCount: native.rowCount ?? null, rows: shaped as R[], fields };
   } else {
     base = shapeResult<R>(native, { rowMode: asArray ? 'array' : 'object' });
   }

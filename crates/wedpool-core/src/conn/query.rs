@@ -80,8 +80,9 @@ pub struct Field {
 pub struct QueryResult {
     /// The command (`SELECT`, `INSERT`, …).
     pub command: String,
-    /// Rows returned or affected.
-    pub row_count: u64,
+    /// Rows returned or affected, from the server's command tag; `None` when the tag carries no
+    /// count (`CREATE TABLE`, `BEGIN`, `SET`, …), where node-postgres reports `null`.
+    pub row_count: Option<u64>,
     /// Columns.
     pub fields: Vec<Field>,
     /// Rows, one `Vec` of cells each, in column order.
@@ -139,10 +140,11 @@ pub async fn execute(
         rows.push(decode_row(&row, decode));
     }
     let command = command_of(sql);
-    let row_count = match stream.rows_affected() {
-        Some(n) => n,
-        None => rows.len() as u64,
-    };
+    // tokio-postgres reads a tag without a count as 0; the server's tag has a count exactly
+    // for these commands.
+    let counted =
+        matches!(command.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "MOVE" | "FETCH");
+    let row_count = counted.then(|| stream.rows_affected().unwrap_or(rows.len() as u64));
     Ok(QueryResult { command, row_count, fields, rows })
 }
 
@@ -189,9 +191,14 @@ pub fn query_error(e: tokio_postgres::Error) -> PoolError {
 }
 
 /// The command a statement runs, as the server's command tag names it: the first keyword,
-/// or for `WITH …` the statement after the common table expressions.
+/// or for `WITH …` the statement after the common table expressions. `CREATE TABLE … AS` and
+/// `CREATE MATERIALIZED VIEW … AS` report `SELECT` (the server's tag is `SELECT n`) unless they
+/// end `WITH NO DATA`, which the server tags `CREATE TABLE AS` / `CREATE MATERIALIZED VIEW`.
 pub fn command_of(sql: &str) -> String {
     let mut words = top_level_words(sql, 64);
+    if creates_from_a_query(&words) && !ends_with_no_data(sql) {
+        return "SELECT".into();
+    }
     if words.is_empty() {
         // `(select 1)`: the statement is inside parentheses.
         words =
@@ -210,6 +217,26 @@ pub fn command_of(sql: &str) -> String {
         "VALUES" | "TABLE" => "SELECT".into(),
         _ => first,
     }
+}
+
+/// `CREATE [GLOBAL|LOCAL] [TEMP|TEMPORARY|UNLOGGED] TABLE … AS` or `CREATE MATERIALIZED VIEW
+/// … AS` (column lists and options sit in parentheses, so a top-level `AS` is the query's).
+fn creates_from_a_query(words: &[&str]) -> bool {
+    let is = |i: usize, w: &str| words.get(i).is_some_and(|x| x.eq_ignore_ascii_case(w));
+    if !is(0, "CREATE") {
+        return false;
+    }
+    let object = (1..words.len().min(5)).find(|&i| is(i, "TABLE") || (is(i, "MATERIALIZED") && is(i + 1, "VIEW")));
+    object.is_some_and(|start| (start + 1..words.len()).any(|i| is(i, "AS")))
+}
+
+/// Whether the statement ends `WITH NO DATA` (ignoring a trailing `;`, spaces and case).
+fn ends_with_no_data(sql: &str) -> bool {
+    let tail: Vec<&str> = sql.trim_end().trim_end_matches(';').split_ascii_whitespace().rev().take(3).collect();
+    tail.len() == 3
+        && tail[0].eq_ignore_ascii_case("DATA")
+        && tail[1].eq_ignore_ascii_case("NO")
+        && tail[2].eq_ignore_ascii_case("WITH")
 }
 
 /// How a statement changes the session's transaction state.
@@ -317,5 +344,22 @@ mod tests {
     fn command_of_a_cte_is_its_main_statement() {
         assert_eq!(command_of("with x as (select 1) insert into t select * from x"), "INSERT");
         assert_eq!(command_of("WITH a AS (DELETE FROM t RETURNING *) SELECT * FROM a"), "SELECT");
+    }
+
+    #[test]
+    fn create_table_as_is_tagged_select_like_the_server_does() {
+        assert_eq!(command_of("create table t as select 1"), "SELECT");
+        assert_eq!(command_of("CREATE TEMP TABLE IF NOT EXISTS t (a, b) AS SELECT 1, 2"), "SELECT");
+        assert_eq!(command_of("create unlogged table t as table src"), "SELECT");
+        assert_eq!(command_of("create table t as with x as (select 1) select * from x"), "SELECT");
+        assert_eq!(command_of("create materialized view v as select 1"), "SELECT");
+        assert_eq!(command_of("create table t as execute q"), "SELECT");
+        assert_eq!(command_of("create table t as select 1 with no data;"), "CREATE");
+        assert_eq!(command_of("create materialized view v as select 1 WITH NO DATA"), "CREATE");
+        assert_eq!(command_of("create table t (a int generated always as (1) stored)"), "CREATE");
+        assert_eq!(command_of("create view v as select 1"), "CREATE");
+        assert_eq!(command_of("select * into t from src"), "SELECT");
+        assert_eq!(command_of("merge into t using s on t.id = s.id when matched then do nothing"), "MERGE");
+        assert_eq!(command_of("copy t from '/tmp/x'"), "COPY");
     }
 }
