@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: builds what is stale, provides a PostgreSQL server (DATABASE_URL, else a
+// `npm test`: builds what is stale (and the npm tarballs in pkg/), provides a PostgreSQL server (DATABASE_URL, else a
 // throwaway one), runs the Rust core's tests and the vitest specs against it, runs the checks
 // that are not tests (each says so in the output), and ends with one plain line
 // `N passed, N failed` (followed by `, N skipped` when tests were skipped on purpose).
@@ -101,6 +101,12 @@ async function main() {
   if (build.code !== 0) {
     console.log('\n# check FAILED: npm run build\n0 passed, 1 failed');
     process.exit(1);
+  }
+  // The npm tarballs the package specs install (pkg/). A cold run builds the release binary
+  // against napi-rs's old-glibc sysroot, so it happens here, before the specs run side by side.
+  if (process.platform === 'linux') {
+    const packaged = await run('npm', ['run', '--silent', 'package', '--', '--if-stale']);
+    if (packaged.code !== 0) console.error('npm run package failed; the package specs will report it');
   }
   const totals = await withDatabase(async (url) => {
     console.log(`\n# database: ${url.replace(/:[^:@/]*@/, ':***@')}`);

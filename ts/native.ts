@@ -19,10 +19,15 @@ import {
   WedPoolError,
   type ConnectErrorKind,
 } from './errors';
+import { loadNativeBinding, type PackageDescription } from './native-loader';
 import type { PoolStats } from './types';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const binding: typeof Binding = require('../native/binding.js');
+const binding = loadNativeBinding<typeof Binding>(
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  () => require('../native/binding.js'),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../package.json') as PackageDescription,
+);
 
 export type NativePool = Binding.NativePool;
 export type NativeConnection = Binding.NativeConnection;
