@@ -70,6 +70,8 @@ pub struct NativeError {
     pub waiting: Option<u32>,
     /// How long the database had been down (`DATABASE_UNAVAILABLE`), in ms.
     pub down_millis: Option<f64>,
+    /// The checkout the failed statement ran on (observed `pool.query` only, for tracing).
+    pub checkout: Option<crate::values::NativeCheckout>,
 }
 
 impl NativeError {
@@ -105,6 +107,7 @@ impl NativeError {
             timeout_millis: None,
             waiting: None,
             down_millis: None,
+            checkout: None,
         }
     }
 

@@ -187,7 +187,8 @@ impl NativePool {
         self.pool.cancel(ticket as u64)
     }
 
-    /// Acquire, run one statement and release, in one crossing.
+    /// Acquire, run one statement and release, in one crossing. With `observe`, the result
+    /// (or error) also carries the checkout it ran on, for tracing.
     #[napi]
     pub async fn query(
         &self,
@@ -196,12 +197,21 @@ impl NativePool {
         #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
         timeout_millis: Option<f64>,
         query_timeout_millis: Option<f64>,
+        observe: Option<bool>,
     ) -> Either<NativeResult, NativeError> {
         let ctx = context_from_flags(flags);
         let params = params_from_js(params);
-        match self.pool.query(&ctx, &sql, &params, millis(timeout_millis), millis(query_timeout_millis)).await {
-            Ok(result) => Either::A(result.into()),
-            Err(e) => Either::B(e.into()),
+        let (acquire, statement) = (millis(timeout_millis), millis(query_timeout_millis));
+        if observe != Some(true) {
+            return match self.pool.query(&ctx, &sql, &params, acquire, statement).await {
+                Ok(result) => Either::A(result.into()),
+                Err(e) => Either::B(e.into()),
+            };
+        }
+        let (result, checkout) = self.pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
+        match result {
+            Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
+            Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
         }
     }
 

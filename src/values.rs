@@ -78,6 +78,25 @@ pub struct NativeResult {
     /// Rows as arrays of cells.
     #[napi(ts_type = "unknown[][]")]
     pub rows: Vec<Vec<Cell>>,
+    /// The checkout the statement ran on (observed `pool.query` only, for tracing).
+    pub checkout: Option<NativeCheckout>,
+}
+
+/// The checkout a statement ran on: what a tracing span reports.
+#[napi(object)]
+pub struct NativeCheckout {
+    /// The caller's priority.
+    pub priority: i64,
+    /// Whether the connection was an emergency slot.
+    pub reserved: bool,
+    /// How long the caller waited, in ms.
+    pub waited_millis: f64,
+}
+
+impl From<wedpool_core::CheckoutInfo> for NativeCheckout {
+    fn from(c: wedpool_core::CheckoutInfo) -> Self {
+        NativeCheckout { priority: c.priority, reserved: c.reserved, waited_millis: c.waited.as_secs_f64() * 1000.0 }
+    }
 }
 
 impl From<QueryResult> for NativeResult {
@@ -99,6 +118,7 @@ impl From<QueryResult> for NativeResult {
                 })
                 .collect(),
             rows: r.rows.into_iter().map(|row| row.into_iter().map(Cell).collect()).collect(),
+            checkout: None,
         }
     }
 }

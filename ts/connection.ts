@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 
 import { ConfigError, ConnectionReleasedError } from './errors';
 import { unwrap, type NativeConnection, type NativeResult } from './native';
+import type { QueryTracer } from './otel';
 import { prepareParams } from './params';
 import { shapeResult } from './results';
 import type { QueryOptions, QueryParam, QueryResult } from './types';
@@ -19,15 +20,31 @@ interface ConnectionDetails {
 export class PoolConnection {
   readonly #native: NativeConnection;
   readonly #onRelease: (() => void) | undefined;
+  readonly #tracer: QueryTracer | undefined;
   #released = false;
   // Read from the native side on first use: most callers never look, and each read is a call
   // across the N-API boundary (this keeps the uncontended acquire cheap).
   #details: ConnectionDetails | undefined;
 
   /** @internal Created by the pool only. */
-  constructor(native: NativeConnection, onRelease?: () => void) {
+  constructor(native: NativeConnection, onRelease?: () => void, tracer?: QueryTracer) {
     this.#native = native;
     this.#onRelease = onRelease;
+    this.#tracer = tracer;
+  }
+
+  /** Runs `work` inside a query span when tracing is on. */
+  async #traced<T>(sql: string, work: () => Promise<T>): Promise<T> {
+    const active = this.#tracer?.start(sql);
+    if (!active) return work();
+    try {
+      const value = await work();
+      active.finish(this.#read());
+      return value;
+    } catch (err) {
+      active.finish(this.#read(), err);
+      throw err;
+    }
   }
 
   #read(): ConnectionDetails {
@@ -84,7 +101,7 @@ export class PoolConnection {
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
       throw new ConfigError('queryTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(timeout)}`);
     }
-    return shapeResult<R>(unwrap(await this.#native.query(sql, wire, timeout)), options);
+    return this.#traced(sql, async () => shapeResult<R>(unwrap(await this.#native.query(sql, wire, timeout)), options));
   }
 
   /**
@@ -94,7 +111,7 @@ export class PoolConnection {
   async queryRaw(sql: string, params: readonly unknown[] | undefined, timeoutMillis: number | undefined, textResults: boolean): Promise<NativeResult> {
     if (this.#released) throw new ConnectionReleasedError();
     const wire = prepareParams(params);
-    return unwrap(await this.#native.query(sql, wire, timeoutMillis, textResults));
+    return this.#traced(sql, async () => unwrap(await this.#native.query(sql, wire, timeoutMillis, textResults)));
   }
 
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */

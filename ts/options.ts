@@ -4,6 +4,7 @@
  */
 import { ConfigError } from './errors';
 import type { NativePoolOptions } from './native';
+import type { TracingOptions } from './otel';
 
 /** Base sizes and timeouts. */
 export interface BasePoolSize {
@@ -94,6 +95,8 @@ export interface WeddingPoolOptions {
   fleetBudget?: boolean | FleetBudgetOptions;
   /** The traffic learner behind predictive pre-scaling. */
   trafficLearning?: TrafficLearningOptions;
+  /** OpenTelemetry query spans (when `@opentelemetry/api` is installed; default on, without statement text). */
+  tracing?: TracingOptions;
 }
 
 /** Options of the fleet budget. */

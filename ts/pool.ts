@@ -18,6 +18,7 @@ import {
 import { toNativeOptions, type WeddingPoolOptions } from './options';
 import { prepareParams } from './params';
 import { shapeResult } from './results';
+import { QueryTracer } from './otel';
 import { TrafficProfileStore } from './profile-store';
 import type {
   AcquireOptions,
@@ -62,6 +63,7 @@ export class WeddingAwareConnectionPool extends EventEmitter {
   readonly #native: NativePool;
   readonly #leakThresholdMillis: number;
   readonly #profileStore: TrafficProfileStore | undefined;
+  readonly #tracer: QueryTracer | undefined;
   #ended = false;
   #listening = false;
 
@@ -72,6 +74,7 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     if (isNativeError(created)) throw toError(created);
     this.#native = created;
     this.#leakThresholdMillis = options?.leakDetectionThresholdMillis ?? 0;
+    this.#tracer = QueryTracer.create(this.#native.target(), options?.tracing);
     const table = options?.trafficLearning?.table;
     if (table) {
       const name = table === true ? 'wedpool_traffic_profile' : table;
@@ -142,9 +145,9 @@ export class WeddingAwareConnectionPool extends EventEmitter {
   }
 
   #lend(native: NativeConnection, ctx: DatabaseContext | undefined, acquiredAt: string | undefined): PoolConnection {
-    if (acquiredAt === undefined) return new PoolConnection(native);
+    if (acquiredAt === undefined) return new PoolConnection(native, undefined, this.#tracer);
     const started = Date.now();
-    const conn: PoolConnection = new PoolConnection(native, () => clearTimeout(timer));
+    const conn: PoolConnection = new PoolConnection(native, () => clearTimeout(timer), this.#tracer);
     const timer = setTimeout(() => {
       if (conn.released) return;
       this.emit('leak', { processId: conn.processId, heldMillis: Date.now() - started, stack: acquiredAt, context: ctx });
@@ -174,7 +177,17 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     }
     const timeout = checkTimeout(options?.timeoutMillis);
     const queryTimeout = checkTimeout(options?.queryTimeoutMillis, 'queryTimeoutMillis');
-    return shapeResult<R>(unwrap(await this.#native.query(contextFlags(ctx), sql, wire, timeout, queryTimeout)), options);
+    const active = this.#tracer?.start(sql);
+    if (!active) return shapeResult<R>(unwrap(await this.#native.query(contextFlags(ctx), sql, wire, timeout, queryTimeout)), options);
+    const result = await this.#native.query(contextFlags(ctx), sql, wire, timeout, queryTimeout, true);
+    const checkout = result.checkout ?? undefined;
+    if (isNativeError(result)) {
+      const error = toError(result);
+      active.finish(checkout, error);
+      throw error;
+    }
+    active.finish(checkout);
+    return shapeResult<R>(result, options);
   }
 
   /**

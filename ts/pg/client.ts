@@ -21,9 +21,6 @@ export interface ClientOwner {
   releaseClient(client: PoolClient, err: Error | boolean | undefined): void;
 }
 
-/** Runs a statement for tracing hooks: `run` does the work; wrappers may observe it. */
-export type StatementRunner = (client: PoolClient, text: string, run: () => Promise<QueryResult>) => Promise<QueryResult>;
-
 /** The error pg throws on a second `release()`. */
 export class DoubleReleaseError extends ConnectionReleasedError {
   constructor() {
@@ -38,8 +35,6 @@ export class PoolClient extends EventEmitter {
   #tail: Promise<unknown> = Promise.resolve();
   #uses = 0;
   readonly #createdAt = Date.now();
-  /** @internal The tracing hook (set by the pool). */
-  runner: StatementRunner | undefined;
   /** The pool's id for the connection (as WedPool's events name it). */
   readonly connectionId: number;
   /** The server's backend process id, as pg's `client.processID`. */
@@ -110,16 +105,17 @@ export class PoolClient extends EventEmitter {
     return work;
   }
 
-  /** @internal Queues a normalised statement behind the client's earlier ones. */
+  /**
+   * @internal Queues a normalised statement behind the client's earlier ones: every statement
+   * of `wedpool/pg` (client and pool) passes here, one at a time per connection.
+   */
   run(q: NormalisedQuery): Promise<QueryResult> {
     const connection = this.#connection;
-    const work = this.#tail.then(() => {
+    const work = this.#tail.then(async () => {
       if (!connection || this.#connection !== connection) throw new ConnectionReleasedError();
-      const run = async () => {
-        const native = await connection.queryRaw(q.text, q.values, q.queryTimeout ?? this.#owner.queryTimeout, (q.types ?? this.#owner.types) !== undefined);
-        return toPgResult(native, q.rowMode, q.types ?? this.#owner.types);
-      };
-      return this.runner ? this.runner(this, q.text, run) : run();
+      const types = q.types ?? this.#owner.types;
+      const native = await connection.queryRaw(q.text, q.values, q.queryTimeout ?? this.#owner.queryTimeout, types !== undefined);
+      return toPgResult(native, q.rowMode, types);
     });
     this.#tail = work.catch(() => undefined);
     return work;

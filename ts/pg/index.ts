@@ -10,7 +10,9 @@
  * ```
  */
 export { Pool, type ConnectCallback } from './pool';
-export { PoolClient, PoolClient as Client, DoubleReleaseError } from './client';
+export { PoolClient, DoubleReleaseError } from './client';
+/** The client type (pg's `PoolClient`); clients come from `pool.connect()`, there is no standalone `Client`. */
+export type { PoolClient as Client } from './client';
 export { withWeddingContext, currentWeddingContext } from './context';
 export type { PoolConfig, PasswordOption } from './options';
 export type { QueryConfig, QueryCallback, Submittable } from './query-args';

@@ -132,6 +132,9 @@ export function toWeddingOptions(config: PoolConfig, password: string | undefine
   if (config.ssl) {
     throw new ConfigError('ssl', 'TLS is not available in this WedPool build; connect without ssl or through a TLS-terminating proxy');
   }
+  if ((config as { binary?: unknown }).binary) {
+    throw new ConfigError('binary', 'binary results are not available: type parsers receive the server text, as with pg by default');
+  }
   if ((config as { Client?: unknown }).Client !== undefined) {
     throw new ConfigError('Client', 'a custom Client class is not supported: WedPool opens its connections in Rust');
   }

@@ -64,6 +64,17 @@ impl std::fmt::Debug for Pool {
     }
 }
 
+/// The checkout a statement of [`Pool::query_observed`] ran on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckoutInfo {
+    /// The priority the caller was served with.
+    pub priority: i64,
+    /// Whether the connection was one of the emergency slots.
+    pub reserved: bool,
+    /// How long the caller waited for it.
+    pub waited: Duration,
+}
+
 impl Pool {
     /// Creates a pool and starts its maintenance task on the current tokio runtime. Connections
     /// toward `min` open in the background; [`Pool::ready`] waits for them.
@@ -331,17 +342,34 @@ impl Pool {
         acquire_timeout: Option<Duration>,
         query_timeout: Option<Duration>,
     ) -> Result<QueryResult, PoolError> {
+        self.query_observed(ctx, sql, params, acquire_timeout, query_timeout).await.0
+    }
+
+    /// [`Pool::query`], also telling which checkout the statement ran on (its priority, reserve
+    /// use and wait), for tracing; `None` when no connection was acquired.
+    pub async fn query_observed(
+        &self,
+        ctx: &DatabaseContext,
+        sql: &str,
+        params: &[Param],
+        acquire_timeout: Option<Duration>,
+        query_timeout: Option<Duration>,
+    ) -> (Result<QueryResult, PoolError>, Option<CheckoutInfo>) {
         let started = Instant::now();
         let mut attempts = 0;
         loop {
             let remaining = acquire_timeout.map(|t| t.saturating_sub(started.elapsed()));
-            let lease = self.acquire(ctx, remaining).await?;
+            let lease = match self.acquire(ctx, remaining).await {
+                Ok(lease) => lease,
+                Err(e) => return (Err(e), None),
+            };
+            let info = CheckoutInfo { priority: lease.priority(), reserved: lease.reserved(), waited: lease.waited() };
             let result = lease.query_with_timeout(sql, params, query_timeout).await;
             match result {
                 Err(PoolError::ConnectionLost { .. }) if lease.lost_before_sending() && attempts < UNSENT_RETRIES => {
                     attempts += 1;
                 }
-                other => return other,
+                other => return (other, Some(info)),
             }
         }
     }
