@@ -28,8 +28,6 @@ export interface QueryResult<R = any> {
   rowAsArray: boolean;
 }
 
-const COUNTED = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'MOVE', 'FETCH', 'COPY']);
-
 /** Shapes a native result; `types`, when given, parses every column from the server's text. */
 export function toPgResult<R>(native: NativeResult, rowMode: string | undefined, types: CustomTypesConfig | undefined): QueryResult<R> {
   const asArray = rowMode === 'array';
@@ -55,7 +53,7 @@ export function toPgResult<R>(native: NativeResult, rowMode: string | undefined,
   const command = base.command;
   return {
     command,
-    rowCount: COUNTED.has(command) ? base.rowCount : null,
+    rowCount: base.rowCount,
     oid: command === 'INSERT' ? 0 : null,
     rows: base.rows,
     fields: base.fields,
