@@ -20,6 +20,28 @@ describe('fleet budget', () => {
     await runFleet(0, 40, () => undefined);
   });
 
+  it('keeps each instance distinct within 63 bytes when the application name is 60 characters long', async () => {
+    const applicationName = 'wedsync-guest-rsvp-and-vendor-timeline-service-eu-west-prod1';
+    expect(applicationName).toHaveLength(60);
+    const pools = ['blue-7f3a', 'green-2c1d'].map(
+      (instanceId) => new WeddingAwareConnectionPool({ connectionString: db.url, applicationName, instanceId, basePoolSize: { min: 1, max: 10 }, fleetBudget: { safetyMargin: 3, refreshMillis: 100 }, maintenanceIntervalMillis: 50 }),
+    );
+    try {
+      await Promise.all(pools.map((p) => p.ready()));
+      const names = await Promise.all(pools.map(async (p) => (await p.query<{ name: string }>('select current_setting($1) as name', ['application_name'])).rows[0].name));
+      expect(names[0]).toMatch(/^wedpool:wedsync-guest-rsvp-and-vendor-t~[0-9a-f]{6}:blue-7f3a$/);
+      expect(names[1].endsWith(':green-2c1d')).toBe(true);
+      for (const n of names) expect(Buffer.byteLength(n)).toBeLessThanOrEqual(63);
+      // The server's names are the pools' own, untruncated: the budget counts two instances.
+      const seen = await db.sql<{ name: string }>("select distinct application_name as name from pg_stat_activity where application_name like 'wedpool:wedsync%' order by 1");
+      expect(seen.map((r) => r.name)).toEqual([...names].sort());
+      // (40 − 3 superuser-reserved − 3 margin) ÷ 2 instances = 17 each.
+      await expect.poll(() => pools.map((p) => p.stats().budget), { timeout: 5_000 }).toEqual([17, 17]);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
+
   it('names connections wedpool:<app>:<instance>', async () => {
     const pool = new WeddingAwareConnectionPool({ connectionString: db.url, applicationName: 'naming-spec', instanceId: 'i-7', fleetBudget: false });
     try {

@@ -61,6 +61,8 @@ pub struct NativeStats {
     pub removed: f64,
     /// Failed connection attempts.
     pub connect_failures: f64,
+    /// Attempts refused because the server was full (53300).
+    pub server_full: f64,
     /// This instance's share of the server's connections, once read.
     pub budget: Option<u32>,
 }
@@ -89,6 +91,7 @@ impl From<PoolStats> for NativeStats {
             created: s.created as f64,
             removed: s.removed as f64,
             connect_failures: s.connect_failures as f64,
+            server_full: s.server_full as f64,
             budget: s.budget.map(|b| b as u32),
         }
     }

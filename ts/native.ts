@@ -64,6 +64,7 @@ export function toPublicStats(s: NativeStats): PoolStats {
     created: s.created,
     removed: s.removed,
     connectFailures: s.connectFailures,
+    serverFull: s.serverFull,
     budget: s.budget ?? null,
   };
 }

@@ -60,6 +60,12 @@ export interface PoolStats {
   removed: number;
   /** Failed connection attempts since start. */
   connectFailures: number;
+  /**
+   * Of those, attempts the server refused because it was full (53300 `too many clients`, or only
+   * reserved slots left). Back-pressure, never an outage: health stays `degraded` at worst and
+   * callers keep waiting within their deadline.
+   */
+  serverFull: number;
   /** This instance's share of the server's connections (fleet budget), once read; else null. */
   budget: number | null;
 }

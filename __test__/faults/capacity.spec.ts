@@ -10,6 +10,7 @@ import { AcquireTimeoutError, ConnectionError, type DatabaseContext, type PoolCo
 import {
   adminClient,
   backendPids,
+  describeError,
   expectBaseline,
   expectOnlyTypedErrors,
   expectWedPoolError,
@@ -104,6 +105,49 @@ describe('server full (too many clients, 53300)', () => {
     held.forEach((c) => c.release());
     expect(pool.stats().size).toBeLessThanOrEqual(6);
 
+    await Promise.all(fillers.splice(0).map((f) => f.end()));
+    await expectBaseline(pool, { admin });
+  });
+});
+
+describe('server full with nothing open: back-pressure, not an outage', () => {
+  it('ordinary callers keep waiting within their deadline (no DATABASE_UNAVAILABLE), health never goes down, and the metric says why', async () => {
+    // Fill the server before the pool opens anything (the admin session takes one slot).
+    const admin = await adminClient(db.url);
+    cleanups.push(() => admin.end());
+    const fillers: pg.Client[] = [];
+    cleanups.push(() => Promise.all(fillers.map((f) => f.end().catch(() => undefined))));
+    for (let i = 0; i < MAX_CONNECTIONS + 5; i += 1) {
+      try {
+        fillers.push(await adminClient(db.url));
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('53300');
+        break;
+      }
+    }
+    const { pool } = faultPool({
+      connectionString: db.url,
+      basePoolSize: { min: 0, max: 4, acquireTimeoutMillis: 8_000 },
+      unavailableGraceMillis: 200,
+      fleetBudget: false,
+    });
+    const states: string[] = [];
+    pool.on('health', (h: { state: string }) => states.push(h.state));
+    // Ordinary (not wedding-critical) callers: a database that is down would fail them after
+    // 200 ms with DATABASE_UNAVAILABLE; a full one must not.
+    const callers = Array.from({ length: 5 }, () => track(pool.query('select 1 as one')));
+    await sleep(1_500);
+    expect(pool.health().state).toBe('degraded');
+    expect((pool.health().lastError as ConnectionError).kind).toBe('too_many_clients');
+    expect(pool.stats().serverFull).toBeGreaterThanOrEqual(3);
+    expect(pool.metrics()).toMatch(/^wedpool_server_full_total\{pool="[^"]+"\} [1-9]\d*$/m);
+    // Two slots free: every caller is served inside its deadline.
+    await fillers.pop()!.end();
+    await fillers.pop()!.end();
+    const outcomes = await Promise.all(callers);
+    expect(outcomes.map((o) => (o.ok ? 'ok' : describeError(o.error)))).toEqual(Array(5).fill('ok'));
+    expect(states).not.toContain('down');
+    expect(pool.health().state).not.toBe('down');
     await Promise.all(fillers.splice(0).map((f) => f.end()));
     await expectBaseline(pool, { admin });
   });

@@ -11,6 +11,7 @@ use tokio_postgres::error::SqlState;
 
 use crate::config::options::{millis, redact_connection_string, ConnectOptions};
 use crate::conn::driver::{with_fate, ConnectionFate, FateConnect};
+use crate::conn::identity::Identity;
 use crate::error::{ConnectErrorKind, PoolError};
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub struct ConnectSettings {
     pub app: String,
     /// This instance's id.
     pub instance: String,
+    /// The app part of `application_name` (shortened to fit 63 bytes with the instance id).
+    pub app_tag: String,
     password: Option<String>,
 }
 
@@ -85,11 +88,8 @@ impl ConnectSettings {
             .or_else(|| pg.get_application_name().map(str::to_string))
             .unwrap_or_else(|| "app".to_string());
         let instance = o.instance_id.clone().unwrap_or_else(random_instance_id);
-        let mut application_name = format!("wedpool:{app}:{instance}");
-        while application_name.len() > 63 {
-            application_name.pop();
-        }
-        pg.application_name(&application_name);
+        let identity = Identity::new(&app, &instance);
+        pg.application_name(&identity.application_name);
         if matches!(pg.get_ssl_mode(), SslMode::Require) {
             return Err(PoolError::invalid_config(
                 "connectionString",
@@ -109,7 +109,7 @@ impl ConnectSettings {
         }
         let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
         let target = describe(&pg);
-        Ok(ConnectSettings { pg, target, connect_timeout, app, instance, password })
+        Ok(ConnectSettings { pg, target, connect_timeout, app, instance, app_tag: identity.app_tag, password })
     }
 
     /// A deadpool pool of `max_size` objects over these settings. Its own wait queue is never

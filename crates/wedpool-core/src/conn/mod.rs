@@ -2,4 +2,5 @@
 
 pub(crate) mod connect;
 pub(crate) mod driver;
+pub(crate) mod identity;
 pub(crate) mod query;

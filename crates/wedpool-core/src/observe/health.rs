@@ -6,7 +6,7 @@
 //!   ended sessions (restart), or fewer than [`DOWN_AFTER_FAILURES`] attempts failed in a row.
 //! * `down` — no connection is open and the last attempts all failed; an authentication
 //!   failure with nothing open is `down` at once (retrying cannot help until the password
-//!   changes).
+//!   changes). A server that refuses because it is full (53300) is never `down`: it answered.
 
 use std::time::{Instant, SystemTime};
 
@@ -115,12 +115,16 @@ impl HealthMonitor {
         self.set(HealthState::Healthy)
     }
 
-    /// A connection attempt failed while `open` connections remain.
+    /// A connection attempt failed while `open` connections remain. A full server (53300) is
+    /// back-pressure, never an outage: the database answered, so it is at most `degraded`.
     pub fn on_connect_failure(&mut self, error: PoolError, open: usize) -> Option<HealthReport> {
         self.consecutive_failures += 1;
         let auth = matches!(error, PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. });
+        let full = matches!(error, PoolError::ConnectFailed { kind: ConnectErrorKind::TooManyClients, .. });
         self.last_error = Some(error);
-        let state = if open == 0 && (auth || self.consecutive_failures >= DOWN_AFTER_FAILURES) {
+        let state = if full {
+            HealthState::Degraded
+        } else if open == 0 && (auth || self.consecutive_failures >= DOWN_AFTER_FAILURES) {
             HealthState::Down
         } else {
             HealthState::Degraded
@@ -193,6 +197,26 @@ mod tests {
         let mut h = HealthMonitor::default();
         assert_eq!(h.on_connect_failure(auth(), 0).unwrap().state, HealthState::Down);
         assert!(h.auth_failing());
+    }
+
+    #[test]
+    fn a_full_server_is_never_down_even_with_nothing_open() {
+        let full = PoolError::ConnectFailed {
+            kind: ConnectErrorKind::TooManyClients,
+            message: "sorry, too many clients already".into(),
+            sqlstate: Some("53300".into()),
+        };
+        let mut h = HealthMonitor::default();
+        for _ in 0..3 {
+            h.on_connect_failure(refused(), 0);
+        }
+        assert_eq!(h.state(), HealthState::Down);
+        // The server answers again, only to say it is full: no longer an outage.
+        assert_eq!(h.on_connect_failure(full.clone(), 0).unwrap().state, HealthState::Degraded);
+        for _ in 0..10 {
+            assert!(h.on_connect_failure(full.clone(), 0).is_none());
+        }
+        assert_eq!(h.state(), HealthState::Degraded);
     }
 
     #[test]

@@ -100,6 +100,13 @@ pub fn render(m: &MetricsInput<'_>) -> String {
     let _ = writeln!(out, "wedpool_connections_created_total{{{pool}}} {}", s.created);
     family(&mut out, "wedpool_connect_failures_total", "counter", "Failed connection attempts.");
     let _ = writeln!(out, "wedpool_connect_failures_total{{{pool}}} {}", s.connect_failures);
+    family(
+        &mut out,
+        "wedpool_server_full_total",
+        "counter",
+        "Connection attempts refused because the server was full (53300): back-pressure, not an outage.",
+    );
+    let _ = writeln!(out, "wedpool_server_full_total{{{pool}}} {}", s.server_full);
     family(&mut out, "wedpool_connections_removed_total", "counter", "Connections closed, by reason.");
     for (reason, n) in m.removed_by_reason {
         let _ = writeln!(out, "wedpool_connections_removed_total{{{pool},reason=\"{reason}\"}} {n}");

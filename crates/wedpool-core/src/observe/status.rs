@@ -48,6 +48,9 @@ pub struct PoolStats {
     pub removed: u64,
     /// Failed connection attempts since start.
     pub connect_failures: u64,
+    /// Of those, attempts the server refused because it was full (53300 `too many clients`,
+    /// or only reserved slots left): back-pressure, never an outage.
+    pub server_full: u64,
     /// This instance's share of the server's connections, once read (fleet budget).
     pub budget: Option<usize>,
 }

@@ -263,12 +263,13 @@ impl PoolInner {
             }
         }
         if let PoolError::ConnectFailed { kind: ConnectErrorKind::TooManyClients, .. } = error {
-            // The server is full: re-read the fleet budget at the next chance.
+            // The server is full: back-pressure, not an outage (health stays `degraded`, callers
+            // keep waiting within their deadline). Re-read the fleet budget at the next chance.
+            st.server_full += 1;
             st.budget_checked_at = None;
         }
-        let seed = st.connect_failures.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ u64::from(Instant::now().elapsed().subsec_nanos());
-        st.retry_at = Some(Instant::now() + backoff(st.health.consecutive_failures(), seed >> 7));
+        let random = st.jitter.next_u64();
+        st.retry_at = Some(Instant::now() + backoff(st.health.consecutive_failures(), random));
         if let PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. } = error {
             // Retrying cannot fix a wrong password: everyone waiting learns at once.
             if st.live == 0 {

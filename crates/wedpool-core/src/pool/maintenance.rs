@@ -134,7 +134,7 @@ impl PoolInner {
 
     /// Reads [`FLEET_SQL`] on `conn`; `None` when the server does not answer in time.
     pub(crate) async fn read_fleet(&self, object: &deadpool_postgres::Object) -> Option<FleetSnapshot> {
-        let prefix = format!("wedpool:{}:%", like_escape(&self.config.connect.app));
+        let prefix = format!("wedpool:{}:%", like_escape(&self.config.connect.app_tag));
         let mine = self.config.connect.application_name();
         let deadline = self.config.connect.connect_timeout;
         let row = match tokio::time::timeout(deadline, object.query_one(FLEET_SQL, &[&prefix, &mine])).await {

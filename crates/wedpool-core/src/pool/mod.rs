@@ -119,6 +119,8 @@ impl Pool {
             budget_checked_at: None,
             budget_checking: false,
             budget_known: !config.fleet_budget,
+            jitter: backoff::Jitter::new(),
+            server_full: 0,
         };
         let inner = Arc::new(PoolInner {
             config,

@@ -15,6 +15,7 @@ use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::health::HealthMonitor;
 use crate::observe::metrics::WaitHistogram;
 use crate::observe::status::{PoolStats, ReservedStats};
+use crate::pool::backoff::Jitter;
 use crate::pool::lease::Lease;
 use crate::scaling::learner::{Demand, TrafficLearner};
 use crate::scaling::policy::ScalingTarget;
@@ -125,6 +126,10 @@ pub struct PoolState {
     pub budget_checking: bool,
     /// The first reading is done (until then the pool opens one connection only).
     pub budget_known: bool,
+    /// This pool's random source for backoff jitter.
+    pub jitter: Jitter,
+    /// Connection attempts refused because the server was full (53300).
+    pub server_full: u64,
 }
 
 impl PoolState {
@@ -238,6 +243,7 @@ impl PoolState {
             created: self.created,
             removed: self.removed,
             connect_failures: self.connect_failures,
+            server_full: self.server_full,
             budget: self.budget,
         }
     }
