@@ -152,6 +152,7 @@ describe('database down at start', () => {
     const r = await track(pool.query('select 1 as ok', [], CRITICAL, { timeoutMillis: 5_000 }), back);
     expect(r.ok, `query after the server came up failed: ${String(r.error)}`).toBe(true);
     expect((r.value as { rows: unknown[] }).rows).toEqual([{ ok: 1 }]);
+    expect(r.ms, 'first query after the server is up (ms from resume)').toBeLessThan(1_000);
     await expect(pool.ready()).resolves.toBeUndefined();
 
     const admin = await adminClient(db.url);
@@ -172,6 +173,7 @@ describe('database down at start', () => {
     const back = performance.now();
     const up = await track(pool.query('select 1 as ok', [], CRITICAL, { timeoutMillis: 5_000 }), back);
     expect(up.ok, `query after the server came up failed: ${String(up.error)}`).toBe(true);
+    expect(up.ms, 'first query after the server is up (ms from resume)').toBeLessThan(1_000);
     await expectBaseline(pool);
   });
 });
