@@ -91,6 +91,15 @@ impl NativeConnection {
         }
     }
 
+    /// Before each COMMIT on this connection, ask the transaction's id (one round trip), so a
+    /// COMMIT whose answer is lost carries it.
+    #[napi]
+    pub fn learn_transaction_ids(&self, on: bool) {
+        if let Some(lease) = self.current() {
+            lease.learn_transaction_ids(on);
+        }
+    }
+
     /// Gives the connection back; with `destroy`, closes it instead of reusing it. `false` when
     /// it had already been released.
     #[napi]

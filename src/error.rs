@@ -72,6 +72,13 @@ pub struct NativeError {
     pub down_millis: Option<f64>,
     /// The checkout the failed statement ran on (observed `pool.query` only, for tracing).
     pub checkout: Option<crate::values::NativeCheckout>,
+    /// Whether the statement may have reached the server (`CONNECTION_LOST`).
+    pub sent: Option<bool>,
+    /// The statement may have taken effect: a write outside a transaction or a COMMIT
+    /// (`CONNECTION_LOST`).
+    pub outcome_unknown: Option<bool>,
+    /// The transaction a lost COMMIT was committing, as decimal text (`CONNECTION_LOST`).
+    pub transaction_id: Option<String>,
 }
 
 impl NativeError {
@@ -108,6 +115,9 @@ impl NativeError {
             waiting: None,
             down_millis: None,
             checkout: None,
+            sent: None,
+            outcome_unknown: None,
+            transaction_id: None,
         }
     }
 
@@ -141,7 +151,12 @@ impl From<PoolError> for NativeError {
                 out.kind = Some(kind.as_str().to_string());
                 out.sqlstate = sqlstate;
             }
-            PoolError::ConnectionLost { sqlstate, .. } => out.sqlstate = sqlstate,
+            PoolError::ConnectionLost { sqlstate, sent, outcome_unknown, transaction_id, .. } => {
+                out.sqlstate = sqlstate;
+                out.sent = Some(sent);
+                out.outcome_unknown = Some(outcome_unknown);
+                out.transaction_id = transaction_id.map(|id| id.to_string());
+            }
             PoolError::InvalidConfig { field, .. } => out.field = Some(field),
             PoolError::InvalidParameter { index, .. } => out.index = Some(index as u32),
             PoolError::Database(db) => {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::{Either, Either3};
 use napi_derive::napi;
-use wedpool_core::{Acquired, Pool, PoolConfig, PoolStats};
+use wedpool_core::{Acquired, CommitOutcome, Pool, PoolConfig, PoolStats};
 
 use crate::connection::NativeConnection;
 use crate::context::context_from_flags;
@@ -12,6 +12,15 @@ use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
 use crate::options::NativePoolOptions;
 use crate::values::{params_from_js, JsParam, NativeResult};
+
+/// `pool.commitOutcome(…)`.
+#[napi(object)]
+pub struct NativeCommitOutcome {
+    /// `committed`, `aborted` or `unknown`.
+    pub status: String,
+    /// Why it is unknown.
+    pub reason: Option<String>,
+}
 
 /// The emergency reserve in [`NativeStats`].
 #[napi(object)]
@@ -215,6 +224,30 @@ impl NativePool {
         match result {
             Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
             Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
+        }
+    }
+
+    /// What became of transaction `transactionId` (decimal text), asked on another connection
+    /// acquired for `flags` until decided or `deadlineMillis` passed: `committed`, `aborted`, or
+    /// `unknown` with the reason.
+    #[napi]
+    pub async fn commit_outcome(
+        &self,
+        flags: u32,
+        transaction_id: String,
+        deadline_millis: f64,
+    ) -> NativeCommitOutcome {
+        let Ok(id) = transaction_id.parse::<u64>() else {
+            return NativeCommitOutcome {
+                status: "unknown".into(),
+                reason: Some(format!("not a transaction id: {transaction_id}")),
+            };
+        };
+        let deadline = millis(Some(deadline_millis)).unwrap_or_default();
+        match self.pool.commit_outcome(&context_from_flags(flags), id, deadline).await {
+            CommitOutcome::Committed => NativeCommitOutcome { status: "committed".into(), reason: None },
+            CommitOutcome::Aborted => NativeCommitOutcome { status: "aborted".into(), reason: None },
+            CommitOutcome::Unknown { reason } => NativeCommitOutcome { status: "unknown".into(), reason: Some(reason) },
         }
     }
 

@@ -114,6 +114,14 @@ export class PoolConnection {
     return this.#traced(sql, async () => unwrap(await this.#native.query(sql, wire, timeoutMillis, textResults)));
   }
 
+  /**
+   * @internal Before each COMMIT on this connection, ask the transaction's id (one round trip),
+   * so a `ConnectionLostError` for a COMMIT whose answer was lost carries `transactionId`.
+   */
+  learnTransactionIds(): void {
+    if (!this.#released) this.#native.learnTransactionIds(true);
+  }
+
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */
   release(): void {
     this.#giveBack(false);

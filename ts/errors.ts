@@ -92,13 +92,72 @@ export class ConnectionError extends WedPoolError {
   }
 }
 
-/** An open connection broke while in use. */
+/** What is known about the statement a {@link ConnectionLostError} interrupted. */
+export interface LostStatementFacts {
+  /** Whether the statement may have reached the server (default `true`). */
+  sent?: boolean;
+  /** Whether it may have taken effect (a write outside a transaction, or a COMMIT). */
+  outcomeUnknown?: boolean;
+  /** The transaction a lost COMMIT was committing, when it was learned. */
+  transactionId?: string;
+}
+
+/**
+ * An open connection broke while in use. `sent: false` means the statement provably never ran
+ * (safe to run again); with `sent: true` it may have. `outcomeUnknown` is set for a write outside
+ * a transaction and for a COMMIT: it may have taken effect, and only the server can tell
+ * (`transaction()` asks it; see `resolveCommitOutcome`). A statement inside a transaction that
+ * is not its COMMIT died with the transaction.
+ */
 export class ConnectionLostError extends WedPoolError {
   /** The server's SQLSTATE when the server ended the session (`57P01`, …). */
   readonly sqlstate?: string;
-  constructor(message: string, sqlstate?: string) {
+  /** Whether the statement may have reached the server; `false`: it never ran. */
+  readonly sent: boolean;
+  /** Whether it may have taken effect: a write outside a transaction, or a COMMIT. */
+  readonly outcomeUnknown: boolean;
+  /** The id of the transaction a lost COMMIT was committing (decimal text), when learned. */
+  readonly transactionId?: string;
+  constructor(message: string, sqlstate?: string, facts: LostStatementFacts = {}) {
     super(message, 'CONNECTION_LOST');
     if (sqlstate) this.sqlstate = sqlstate;
+    this.sent = facts.sent ?? true;
+    this.outcomeUnknown = facts.outcomeUnknown ?? false;
+    if (facts.transactionId) this.transactionId = facts.transactionId;
+  }
+}
+
+/**
+ * The connection was lost while COMMIT was answered, and another connection learned that the
+ * server aborted the transaction (e.g. a deferred constraint failed at COMMIT): nothing it wrote
+ * remains, so running it again is safe. `cause` is the {@link ConnectionLostError}.
+ */
+export class CommitAbortedError extends WedPoolError {
+  /** The aborted transaction (decimal text). */
+  readonly transactionId: string;
+  /** Always `true`: nothing was committed. */
+  readonly safeToRetry = true;
+  constructor(transactionId: string, cause: ConnectionLostError) {
+    super(`the connection was lost during COMMIT and the server reports transaction ${transactionId} aborted: nothing was committed, safe to retry`, 'COMMIT_ABORTED', { cause });
+    this.transactionId = transactionId;
+  }
+}
+
+/**
+ * The connection was lost during COMMIT and the outcome could not be learned (the server stayed
+ * unreachable past `commitOutcomeTimeoutMillis`, the transaction stayed in progress, or its id is
+ * too old). It may have committed: reconcile with `transactionId` (`txid_status(id)` /
+ * `pg_xact_status(id)` on the server) before doing it again. Never retried by `transaction()`.
+ */
+export class CommitOutcomeUnknownError extends WedPoolError {
+  /** The transaction whose outcome is unknown (decimal text). */
+  readonly transactionId: string;
+  /** Why it could not be learned. */
+  readonly reason: string;
+  constructor(transactionId: string, reason: string, cause: ConnectionLostError) {
+    super(`the connection was lost during COMMIT of transaction ${transactionId} and its outcome is unknown (${reason}); it may have committed: reconcile before retrying`, 'COMMIT_OUTCOME_UNKNOWN', { cause });
+    this.transactionId = transactionId;
+    this.reason = reason;
   }
 }
 

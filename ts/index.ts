@@ -23,7 +23,10 @@ export {
   QueryTimeoutError,
   PoolOverloadedError,
   DatabaseUnavailableError,
+  CommitAbortedError,
+  CommitOutcomeUnknownError,
   type ConnectErrorKind,
+  type LostStatementFacts,
 } from './errors';
 export type { WeddingPoolOptions, BasePoolSize, WeddingCalendarOptions, WeddingDate } from './options';
 export type {
@@ -39,6 +42,7 @@ export type {
   HealthReport,
 } from './types';
 export type { EndOptions } from './pool';
+export type { TransactionOptions, TransactionAttempt, IsolationLevel, CommitResolvedEvent } from './transaction';
 export type { FleetBudgetOptions, TrafficLearningOptions } from './options';
 export type { ScalingPlan, PlannedChange } from './types';
 export { registerPrometheusMetrics, parseExposition, type PromRegistryLike } from './prometheus';

@@ -37,6 +37,7 @@ export type NativeStats = Binding.NativeStats;
 export type NativeEvent = Binding.NativeEvent;
 export type NativePoolOptions = Binding.NativePoolOptions;
 export type NativeHealth = Binding.NativeHealth;
+export type NativeCommitOutcome = Binding.NativeCommitOutcome;
 
 export const { createPool, NativeConnection: NativeConnectionClass } = binding;
 
@@ -111,7 +112,11 @@ export function toError(e: NativeError): WedPoolError {
     case 'CONNECT_FAILED':
       return new ConnectionError(e.message, (e.kind ?? 'other') as ConnectErrorKind, e.sqlstate ?? undefined);
     case 'CONNECTION_LOST':
-      return new ConnectionLostError(e.message, e.sqlstate ?? undefined);
+      return new ConnectionLostError(e.message, e.sqlstate ?? undefined, {
+        sent: e.sent ?? true,
+        outcomeUnknown: e.outcomeUnknown ?? false,
+        transactionId: e.transactionId ?? undefined,
+      });
     case 'ABORT_ERR':
       return new AbortError(e.message);
     case 'INVALID_CONFIG':

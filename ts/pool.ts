@@ -20,6 +20,7 @@ import { prepareParams } from './params';
 import { shapeResult } from './results';
 import { QueryTracer } from './otel';
 import { TrafficProfileStore } from './profile-store';
+import { runTransaction, type TransactionAttempt, type TransactionOptions } from './transaction';
 import type {
   AcquireOptions,
   DatabaseContext,
@@ -32,7 +33,7 @@ import type {
   ScalingPlan,
 } from './types';
 
-const EVENT_BITS: Record<Exclude<keyof PoolEvents, 'leak'>, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16, health: 32 };
+const EVENT_BITS: Record<Exclude<keyof PoolEvents, 'leak' | 'commitResolved'>, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16, health: 32 };
 
 /** Options of {@link WeddingAwareConnectionPool.end}. */
 export interface EndOptions {
@@ -191,25 +192,38 @@ export class WeddingAwareConnectionPool extends EventEmitter {
   }
 
   /**
-   * Runs `fn` inside `BEGIN … COMMIT` on one connection; rolls back and rethrows when `fn`
-   * throws. The connection is always released.
+   * Runs `fn` inside `BEGIN … COMMIT` on one connection and resolves with what `fn` returned;
+   * rolls back and rethrows when `fn` throws. The connection is always released.
+   *
+   * With `retries`, `fn` runs again (told which `attempt` it is) only when the earlier attempt
+   * is known not to have committed: 40001, 40P01, the connection lost before COMMIT was sent,
+   * or a COMMIT the server reports aborted. When the answer to COMMIT is lost and
+   * `resolveCommitOutcome` is on (default for wedding-critical contexts), another connection
+   * asks the server: committed → resolves (and emits `commitResolved`); aborted → rejects
+   * with `CommitAbortedError` (safe to retry); undecided by `commitOutcomeTimeoutMillis` →
+   * `CommitOutcomeUnknownError` (`COMMIT_OUTCOME_UNKNOWN`, with the transaction id).
    */
-  async transaction<T>(ctx: DatabaseContext | undefined, fn: (tx: PoolConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
-    const conn = await this.getConnection(ctx, options);
-    try {
-      await conn.query('BEGIN');
-      let value: T;
-      try {
-        value = await fn(conn);
-      } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-      await conn.query('COMMIT');
-      return value;
-    } finally {
-      if (!conn.released) conn.release();
-    }
+  async transaction<T>(
+    ctx: DatabaseContext | undefined,
+    fn: (tx: PoolConnection, attempt: TransactionAttempt) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T> {
+    return runTransaction(
+      {
+        getConnection: (c, o) => this.getConnection(c, o),
+        commitOutcome: (flags, id, deadline) => this.#native.commitOutcome(flags, id, deadline),
+        emit: (event, payload) => {
+          try {
+            this.emit(event, payload);
+          } catch (err) {
+            process.emitWarning(`a WedPool '${event}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
+          }
+        },
+      },
+      ctx,
+      fn,
+      options,
+    );
   }
 
   /** The priority `ctx` would get now (100, +1000 active wedding, +500 wedding day, +300 critical). */

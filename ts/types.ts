@@ -181,4 +181,19 @@ export interface PoolEvents {
   health: { state: 'healthy' | 'degraded' | 'down'; consecutiveFailures: number; lastError?: string; lastErrorCode?: string };
   /** A connection has been held longer than `leakDetectionThresholdMillis` (emitted once per acquire). */
   leak: { processId: number; heldMillis: number; stack: string; context?: DatabaseContext };
+  /** `transaction()` lost the answer to COMMIT and asked the server what became of it. */
+  commitResolved: {
+    /** The transaction (decimal text); `null` when it had written nothing (no id assigned). */
+    transactionId: string | null;
+    /** What the server reported. */
+    outcome: 'committed' | 'aborted' | 'unknown';
+    /** Always `true`: the answer to COMMIT never arrived. */
+    resolvedAfterConnectionLoss: true;
+    /** Which attempt of `fn` it was. */
+    attempt: number;
+    /** How long asking took, in ms. */
+    resolveMillis: number;
+    /** The caller's context. */
+    context?: DatabaseContext;
+  };
 }

@@ -96,6 +96,26 @@ describe('fault proxy', () => {
     expect((await (await client(p)).query('select 4 as four')).rows).toEqual([{ four: 4 }]);
   });
 
+  it('cutAfterCommit: COMMIT reaches the server, its answer never reaches the client', async () => {
+    const p = await start();
+    const c = await client(p);
+    const table = `wedpool_proxy_cut_${process.pid}`;
+    await c.query(`begin`);
+    await c.query(`create table ${table} (a int)`);
+    const cut = p.cutAfterCommit();
+    await expect(c.query('commit')).rejects.toThrow();
+    await cut;
+    const direct = new pg.Client({ connectionString: DATABASE_URL() });
+    await direct.connect();
+    try {
+      // The server committed: the table exists.
+      expect((await direct.query('select to_regclass($1) as t', [table])).rows[0].t).toBe(table);
+      await direct.query(`drop table ${table}`);
+    } finally {
+      await direct.end();
+    }
+  });
+
   it('close: no socket, server or timer is left behind', async () => {
     await sleep(50);
     const before = resources().length;

@@ -19,6 +19,7 @@
 // - `reset`: every current client socket is closed with a RST (and its upstream destroyed);
 //   new connections are reset as soon as they are accepted.
 // - `refuse`: stop listening (new connects get ECONNREFUSED); open connections keep working.
+// `cutAfterCommit()`: the next COMMIT reaches the server and its answer never reaches the client.
 // @ts-expect-error -- plain ESM helper without typings; typed below
 import { startProxy as startProxyImpl } from '../../scripts/lib/proxy.mjs';
 
@@ -49,6 +50,11 @@ export interface PgProxy {
   blackhole(): Promise<void>;
   reset(): Promise<void>;
   refuse(): Promise<void>;
+  /**
+   * Arms a one-shot fault: the next COMMIT a client sends reaches the server, the server's answer
+   * is dropped and the client socket is reset. Resolves once the cut happened.
+   */
+  cutAfterCommit(): Promise<void>;
   /** Resets every current client socket (RST) without changing the mode; returns how many. */
   resetAll(): number;
   stats(): ProxyStats;

@@ -22,12 +22,64 @@
 //   new connections are reset as soon as they are accepted.
 // - `refuse`: stop listening (new connects get ECONNREFUSED); open connections keep working.
 //
+// `cutAfterCommit()` arms a one-shot fault for the lost answer to COMMIT: the next COMMIT a client
+// sends (a simple 'Q' COMMIT/END, or the Bind of a statement prepared as COMMIT/END) is
+// forwarded to the server; the server's first bytes after it (its answer: CommandComplete, or
+// the error of a COMMIT that failed) are dropped and the client socket is reset, so the server
+// has decided while the client never hears. Resolves once the cut happened.
 // `resetAll()` resets the current sockets without changing the mode (returns how many).
 // `stats()` counts connections accepted (total, with timestamps) and open now.
 import { connect, createServer } from 'node:net';
 
 /** @typedef {'pass' | 'blackhole' | 'reset' | 'refuse' | { delay: number }} ProxyMode */
 /** @typedef {'up' | 'down'} Dir */
+
+const COMMIT_SQL = /^\s*(commit|end)\b(?!\s+prepared)/i;
+
+/**
+ * Follows the frontend messages of one client (startup, then type byte + length framing) and
+ * calls `onCommit` when a COMMIT is sent: a simple query, or the Bind of a statement that was
+ * prepared as COMMIT.
+ */
+function commitWatcher(onCommit) {
+  let buf = Buffer.alloc(0);
+  let startup = true;
+  const statements = new Map();
+  const cstring = (b, at) => {
+    const end = b.indexOf(0, at);
+    return [b.toString('utf8', at, end), end + 1];
+  };
+  return (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    for (;;) {
+      if (startup) {
+        if (buf.length < 8) return;
+        const len = buf.readInt32BE(0);
+        if (buf.length < len) return;
+        const code = buf.readInt32BE(4);
+        // SSLRequest / GSSENCRequest are followed by the real startup message.
+        if (code !== 80877103 && code !== 80877104) startup = false;
+        buf = buf.subarray(len);
+        continue;
+      }
+      if (buf.length < 5) return;
+      const type = String.fromCharCode(buf[0]);
+      const len = buf.readInt32BE(1);
+      if (buf.length < len + 1) return;
+      const body = buf.subarray(5, len + 1);
+      buf = buf.subarray(len + 1);
+      if (type === 'Q' && COMMIT_SQL.test(cstring(body, 0)[0])) onCommit();
+      else if (type === 'P') {
+        const [name, next] = cstring(body, 0);
+        statements.set(name, cstring(body, next)[0]);
+      } else if (type === 'B') {
+        const [, next] = cstring(body, 0);
+        const [statement] = cstring(body, next);
+        if (COMMIT_SQL.test(statements.get(statement) ?? '')) onCommit();
+      }
+    }
+  };
+}
 
 /** Closes `socket` with a RST where Node supports it, else destroys it. */
 function hardReset(socket) {
@@ -55,6 +107,8 @@ export async function startProxy(target) {
   let port = 0;
   let closed = false;
   let counts = { accepted: 0, upstreamConnects: 0, acceptedAt: [] };
+  /** The armed `cutAfterCommit()`: its resolver, until a COMMIT is seen. */
+  let commitCut = null;
 
   const isBlackhole = () => mode === 'blackhole';
   const delayMs = () => (typeof mode === 'object' ? Math.max(0, mode.delay) : 0);
@@ -101,6 +155,15 @@ export async function startProxy(target) {
 
   function attach(pair, src, dir) {
     src.on('data', (chunk) => {
+      if (dir === 'up') pair.watch(chunk);
+      if (dir === 'down' && pair.cutOnAnswer) {
+        // The server answered the COMMIT: the client never hears it.
+        const done = pair.cutOnAnswer;
+        hardReset(pair.client);
+        finish(pair);
+        done();
+        return;
+      }
       pair.queue[dir].push({ chunk, due: performance.now() + delayMs() });
       pump(pair, dir);
     });
@@ -157,6 +220,12 @@ export async function startProxy(target) {
       timer: { up: null, down: null },
       ended: { up: false, down: false },
       done: false,
+      cutOnAnswer: null,
+      watch: commitWatcher(() => {
+        if (!commitCut) return;
+        pair.cutOnAnswer = commitCut;
+        commitCut = null;
+      }),
     };
     pairs.add(pair);
     client.on('close', () => {
@@ -252,6 +321,11 @@ export async function startProxy(target) {
     reset: () => setMode('reset'),
     refuse: () => setMode('refuse'),
     resetAll,
+    /** Lets the next COMMIT reach the server and resets its client before the answer arrives. */
+    cutAfterCommit: () =>
+      new Promise((resolve) => {
+        commitCut = resolve;
+      }),
     stats: () => ({
       ...counts,
       acceptedAt: [...counts.acceptedAt],

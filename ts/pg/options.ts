@@ -63,13 +63,21 @@ export interface PoolConfig extends Omit<WeddingPoolOptions, 'password' | 'types
    * numeric arrays (strings) and types with custom parsers.
    */
   nativeDecoding?: boolean;
+  /**
+   * Before each COMMIT a client sends, ask the transaction's id (`txid_current_if_assigned()`,
+   * one round trip), so a `ConnectionLostError` for a COMMIT whose answer was lost carries
+   * `transactionId` (with `sent: true`, `outcomeUnknown: true`) and the outcome can be asked on
+   * another connection (`SELECT txid_status(id)`). Default: on for wedding-critical contexts
+   * (`isWeddingCritical` or `isCriticalOperation`), off otherwise.
+   */
+  transactionIds?: boolean;
 }
 
 const PG_ONLY_KEYS = new Set([
   'port', 'password', 'ssl', 'max', 'min', 'idleTimeoutMillis', 'connectionTimeoutMillis', 'maxLifetimeSeconds',
   'maxUses', 'allowExitOnIdle', 'application_name', 'statement_timeout', 'lock_timeout',
   'idle_in_transaction_session_timeout', 'query_timeout', 'types', 'onConnect', 'keepAlive',
-  'keepAliveInitialDelayMillis', 'defaultContext', 'int8', 'nativeDecoding', 'Promise', 'log', 'Client', 'verify', 'binary',
+  'keepAliveInitialDelayMillis', 'defaultContext', 'int8', 'nativeDecoding', 'transactionIds', 'Promise', 'log', 'Client', 'verify', 'binary',
 ]);
 
 function nonNegative(field: string, value: unknown): number | undefined {

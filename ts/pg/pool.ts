@@ -154,6 +154,9 @@ export class Pool extends EventEmitter implements ClientOwner {
         }
         throw err;
       }
+      if (this.#config.transactionIds ?? (ctx?.isWeddingCritical === true || ctx?.isCriticalOperation === true)) {
+        connection.learnTransactionIds();
+      }
       const id = connection.connectionId;
       if (this.#poisoned.delete(id)) {
         connection.destroy();

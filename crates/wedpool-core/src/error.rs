@@ -160,6 +160,16 @@ pub enum PoolError {
         message: String,
         /// The server's SQLSTATE when it ended the session itself (`57P01` …).
         sqlstate: Option<String>,
+        /// Whether the statement may have reached the server. `false` only when it provably
+        /// never ran (the connection was gone before it was sent, or broke while it was being
+        /// prepared): running it again cannot apply it twice.
+        sent: bool,
+        /// The statement was sent and may have taken effect: a write outside a transaction, or a
+        /// `COMMIT`. Only the server can tell (see [`crate::Pool::commit_outcome`]).
+        outcome_unknown: bool,
+        /// The id of the transaction a lost `COMMIT` was committing, when it had been learned
+        /// (`txid_current_if_assigned()`, the 64-bit form `pg_xact_status` takes).
+        transaction_id: Option<u64>,
     },
     /// The caller cancelled.
     Aborted,
@@ -219,6 +229,18 @@ impl PoolError {
         }
     }
 
+    /// A [`PoolError::ConnectionLost`] for a statement that may have been sent and whose
+    /// outcome is not yet classified (the lease refines `sent` and `outcome_unknown`).
+    pub fn connection_lost(message: impl Into<String>, sqlstate: Option<String>) -> Self {
+        PoolError::ConnectionLost {
+            message: message.into(),
+            sqlstate,
+            sent: true,
+            outcome_unknown: false,
+            transaction_id: None,
+        }
+    }
+
     /// Builds an [`PoolError::InvalidConfig`] naming `field`.
     pub fn invalid_config(field: impl Into<String>, message: impl Into<String>) -> Self {
         PoolError::InvalidConfig { field: field.into(), message: message.into() }
@@ -248,7 +270,17 @@ impl fmt::Display for PoolError {
             PoolError::ConnectFailed { kind, message, .. } => {
                 write!(f, "could not connect ({}): {message}", kind.as_str())
             }
-            PoolError::ConnectionLost { message, .. } => write!(f, "connection lost: {message}"),
+            PoolError::ConnectionLost { message, sent, outcome_unknown, transaction_id, .. } => {
+                write!(f, "connection lost: {message}")?;
+                match (sent, outcome_unknown, transaction_id) {
+                    (false, _, _) => write!(f, " (the statement was never sent; safe to retry)"),
+                    (true, true, Some(xid)) => {
+                        write!(f, " (sent; the outcome of transaction {xid} is unknown: it may have committed)")
+                    }
+                    (true, true, None) => write!(f, " (sent; its outcome is unknown: it may have taken effect)"),
+                    (true, false, _) => Ok(()),
+                }
+            }
             PoolError::Aborted => write!(f, "the operation was aborted"),
             PoolError::InvalidConfig { field, message } => write!(f, "invalid option {field}: {message}"),
             PoolError::InvalidParameter { index, message } => {

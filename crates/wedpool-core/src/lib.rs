@@ -45,6 +45,7 @@ pub use observe::events::{EventKind, EventSink, PoolEvent};
 pub use observe::health::{HealthReport, HealthState};
 pub use observe::status::{PoolStats, ReservedStats};
 pub use pool::lease::Lease;
+pub use pool::outcome::CommitOutcome;
 pub use pool::{Acquired, CheckoutInfo, Pool};
 pub use scaling::calendar::{ListedDate, WeddingCalendar, WeddingWindow};
 pub use scaling::planner::{PlannedChange, ScalingPlan};

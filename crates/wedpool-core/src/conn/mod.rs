@@ -3,4 +3,5 @@
 pub(crate) mod connect;
 pub(crate) mod driver;
 pub(crate) mod identity;
+pub(crate) mod loss;
 pub(crate) mod query;

@@ -110,7 +110,7 @@ pub async fn execute(
     if client.statement_cache.size() >= statement_cache_size.max(1) {
         client.statement_cache.clear();
     }
-    let statement = client.prepare_cached(sql).await.map_err(query_error)?;
+    let statement = client.prepare_cached(sql).await.map_err(prepare_error)?;
     if statement.params().len() != params.len() {
         return Err(PoolError::InvalidParameter {
             index: params.len().min(statement.params().len()),
@@ -155,10 +155,7 @@ pub fn query_error(e: tokio_postgres::Error) -> PoolError {
         // FATAL and PANIC end the session: the statement's outcome is unknown and the
         // connection is gone (57P01 admin shutdown, 57P02 crash shutdown, …).
         if matches!(db.parsed_severity(), Some(Severity::Fatal) | Some(Severity::Panic)) {
-            return PoolError::ConnectionLost {
-                message: db.message().to_string(),
-                sqlstate: Some(db.code().code().to_string()),
-            };
+            return PoolError::connection_lost(db.message(), Some(db.code().code().to_string()));
         }
         let (position, internal_position, internal_query) = match db.position() {
             Some(ErrorPosition::Original(p)) => (Some(p.to_string()), None, None),
@@ -187,7 +184,18 @@ pub fn query_error(e: tokio_postgres::Error) -> PoolError {
             routine: db.routine().map(str::to_string),
         }));
     }
-    PoolError::ConnectionLost { message: e.to_string(), sqlstate: None }
+    PoolError::connection_lost(e.to_string(), None)
+}
+
+/// Maps an error raised while a statement is being prepared: its `Execute` was never sent, so a
+/// lost connection there provably did not run it.
+fn prepare_error(e: tokio_postgres::Error) -> PoolError {
+    match query_error(e) {
+        PoolError::ConnectionLost { message, sqlstate, .. } => {
+            PoolError::ConnectionLost { message, sqlstate, sent: false, outcome_unknown: false, transaction_id: None }
+        }
+        other => other,
+    }
 }
 
 /// The command a statement runs, as the server's command tag names it: the first keyword,
@@ -266,7 +274,7 @@ pub fn transaction_effect(sql: &str) -> TransactionEffect {
 
 /// The first `limit` words outside parentheses, quotes and comments, in order. Scanning stops
 /// there, so a long statement costs no more than its head.
-fn top_level_words(sql: &str, limit: usize) -> Vec<&str> {
+pub(crate) fn top_level_words(sql: &str, limit: usize) -> Vec<&str> {
     let bytes = sql.as_bytes();
     let (mut i, mut depth, mut words) = (0usize, 0usize, Vec::new());
     while i < bytes.len() {

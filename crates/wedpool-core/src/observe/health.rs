@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn server_ending_sessions_degrades_a_healthy_pool() {
         let mut h = HealthMonitor::default();
-        let lost = PoolError::ConnectionLost { message: "shutdown".into(), sqlstate: Some("57P01".into()) };
+        let lost = PoolError::connection_lost("shutdown", Some("57P01".into()));
         assert_eq!(h.on_server_ended_sessions(lost.clone()).unwrap().state, HealthState::Degraded);
         assert!(h.on_server_ended_sessions(lost).is_none());
     }

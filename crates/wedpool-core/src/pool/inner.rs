@@ -297,7 +297,7 @@ impl PoolInner {
             while let Some(conn) = st.idle.pop_front() {
                 self.retire(&mut st, conn, "admin_shutdown", &mut events);
             }
-            let lost = PoolError::ConnectionLost { message: ending.message.clone(), sqlstate: ending.sqlstate.clone() };
+            let lost = PoolError::connection_lost(ending.message.clone(), ending.sqlstate.clone());
             if let Some(report) = st.health.on_server_ended_sessions(lost) {
                 events.push(PoolEvent::health(&report));
             }

@@ -5,12 +5,14 @@
 //! rolled back (`ROLLBACK`, within the connect timeout) before anyone else gets it, and
 //! closed when the rollback fails.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::admission::priority_class::PriorityClass;
 use crate::admission::reservation::SlotKind;
+use crate::codec::value::Value;
+use crate::conn::loss::{classify, commits, LossFacts};
 use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::error::PoolError;
 use crate::pool::inner::PoolInner;
@@ -31,6 +33,11 @@ pub struct Lease {
     /// The last statement failed because the server had ended the session before the statement
     /// was written to it (see [`Lease::lost_before_sending`]).
     lost_unsent: AtomicBool,
+    /// Ask the open transaction's id before sending its `COMMIT` (see
+    /// [`Lease::learn_transaction_ids`]).
+    learn_transaction_ids: AtomicBool,
+    /// The id of the current (or last committed) transaction, once learned; 0 when unknown.
+    transaction_id: AtomicU64,
     pool: Arc<PoolInner>,
 }
 
@@ -69,6 +76,8 @@ impl Lease {
             broken: AtomicBool::new(false),
             in_transaction: AtomicBool::new(false),
             lost_unsent: AtomicBool::new(false),
+            learn_transaction_ids: AtomicBool::new(false),
+            transaction_id: AtomicU64::new(0),
             pool,
         }
     }
@@ -153,7 +162,19 @@ impl Lease {
         let config = &self.pool.config;
         let conn = self.conn();
         let decode = crate::codec::decode::DecodeOptions { text: text_results, ..config.decode_options() };
-        let run = execute(&conn.object, sql, params, decode, config.statement_cache_size);
+        let in_transaction = self.in_transaction();
+        if transaction_effect(sql) == TransactionEffect::Begins {
+            self.transaction_id.store(0, Ordering::Relaxed);
+        }
+        let learn = in_transaction && self.learn_transaction_ids.load(Ordering::Relaxed) && commits(sql);
+        // Nothing can be written to a connection whose driver has already stopped.
+        let closed_before = conn.object.is_closed();
+        let run = async {
+            if learn {
+                self.learn_transaction_id(decode).await?;
+            }
+            execute(&conn.object, sql, params, decode, config.statement_cache_size).await
+        };
         let limit = match timeout {
             Some(t) if t.is_zero() => None,
             Some(t) => Some(t),
@@ -173,7 +194,47 @@ impl Lease {
             }
         };
         self.track(sql, &result);
-        result.map_err(|e| self.explain_loss(e))
+        let facts = LossFacts { unsent: closed_before, in_transaction, transaction_id: self.transaction_id() };
+        result.map_err(|e| self.explain_loss(classify(e, sql, facts)))
+    }
+
+    /// Asks the server for the open transaction's id (`txid_current_if_assigned()`: none for a
+    /// transaction that has written nothing, and none is assigned by asking). One round trip.
+    /// A lost connection here means the `COMMIT` that follows was never sent.
+    async fn learn_transaction_id(&self, decode: crate::codec::decode::DecodeOptions) -> Result<(), PoolError> {
+        let sql = "select txid_current_if_assigned()::text";
+        match execute(&self.conn().object, sql, &[], decode, self.pool.config.statement_cache_size).await {
+            Ok(result) => {
+                let id = match result.rows.first().and_then(|row| row.first()) {
+                    Some(Value::Text(text)) => text.parse().unwrap_or(0),
+                    _ => 0,
+                };
+                self.transaction_id.store(id, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(PoolError::ConnectionLost { message, sqlstate, .. }) => Err(PoolError::ConnectionLost {
+                message,
+                sqlstate,
+                sent: false,
+                outcome_unknown: false,
+                transaction_id: None,
+            }),
+            // A failed transaction (25P02) cannot be asked; its COMMIT rolls back anyway.
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Before each `COMMIT` of a transaction on this connection, ask the transaction's id (one
+    /// round trip), so a `COMMIT` whose answer is lost reports it and the outcome can be asked
+    /// from another connection ([`crate::Pool::commit_outcome`]).
+    pub fn learn_transaction_ids(&self, on: bool) {
+        self.learn_transaction_ids.store(on, Ordering::Relaxed);
+    }
+
+    /// The id of the open (or last committed) transaction, when it was learned before its
+    /// `COMMIT`; `None` for a transaction that wrote nothing.
+    pub fn transaction_id(&self) -> Option<u64> {
+        Some(self.transaction_id.load(Ordering::Relaxed)).filter(|&id| id != 0)
     }
 
     /// Marks the connection for closing and sends the server a cancel request in the
@@ -204,7 +265,8 @@ impl Lease {
         }
     }
 
-    /// Adds the server's reason (e.g. 57P01 admin shutdown) to a bare "connection closed".
+    /// Adds the server's reason (e.g. 57P01 admin shutdown) to a bare "connection closed", and
+    /// remembers whether the statement was sent.
     ///
     /// A bare "connection closed" together with an ending that is a server error means the
     /// server's FATAL arrived while nothing was in flight: the driver reads before it writes and
@@ -212,16 +274,18 @@ impl Lease {
     /// while idle, e.g. by `pg_terminate_backend`). A FATAL for a statement that *was* written is
     /// delivered to that statement instead, as a database error.
     fn explain_loss(&self, error: PoolError) -> PoolError {
-        match error {
-            PoolError::ConnectionLost { sqlstate: None, message } => match self.conn().fate.ending() {
-                Some(ending) => {
-                    self.lost_unsent.store(ending.sqlstate.is_some(), Ordering::Relaxed);
-                    PoolError::ConnectionLost { message: ending.message.clone(), sqlstate: ending.sqlstate.clone() }
-                }
-                None => PoolError::ConnectionLost { message, sqlstate: None },
-            },
-            other => other,
-        }
+        let PoolError::ConnectionLost { message, sqlstate, sent, outcome_unknown, transaction_id } = error else {
+            return error;
+        };
+        let (message, sqlstate, sent) = match (sqlstate, self.conn().fate.ending()) {
+            (None, Some(ending)) => {
+                let unsent = ending.sqlstate.is_some();
+                (ending.message.clone(), ending.sqlstate.clone(), sent && !unsent)
+            }
+            (sqlstate, _) => (message, sqlstate, sent),
+        };
+        self.lost_unsent.store(!sent, Ordering::Relaxed);
+        PoolError::ConnectionLost { message, sqlstate, sent, outcome_unknown: outcome_unknown && sent, transaction_id }
     }
 
     /// Whether the last statement failed with `CONNECTION_LOST` without having been sent: the

@@ -6,6 +6,7 @@ mod backoff;
 pub(crate) mod inner;
 pub(crate) mod lease;
 mod maintenance;
+pub(crate) mod outcome;
 pub(crate) mod state;
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
