@@ -102,7 +102,7 @@ impl From<PoolEvent> for NativeEvent {
                 to_min: Some(to_min as u32),
                 to_max: Some(to_max as u32),
                 multiplier: Some(multiplier),
-                reason: Some(reason),
+                reason: Some(reason.to_string()),
                 ..NativeEvent::empty("scale")
             },
             PoolEvent::Health { state, consecutive_failures, last_error, last_error_code } => NativeEvent {

@@ -93,7 +93,7 @@ impl From<PoolStats> for NativeStats {
             },
             wedding_day: s.wedding_day,
             multiplier: s.multiplier,
-            reason: s.reason,
+            reason: s.reason.to_string(),
             acquired: s.acquired as f64,
             timeouts: s.timeouts as f64,
             shed: s.shed as f64,
@@ -293,7 +293,7 @@ impl NativePool {
         NativeScalingPlan {
             min: plan.target.min as u32,
             max: plan.target.max as u32,
-            reason: plan.target.reason,
+            reason: plan.target.reason.to_string(),
             next: plan
                 .next
                 .into_iter()
@@ -301,7 +301,7 @@ impl NativePool {
                     at_millis: c.at.timestamp_millis() as f64,
                     min: c.min as u32,
                     max: c.max as u32,
-                    reason: c.reason,
+                    reason: c.reason.to_string(),
                 })
                 .collect(),
         }

@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::observe::remove_reason::RemoveReason;
+use crate::scaling::reason::ScalingReason;
+
 /// Something that happened in the pool.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PoolEvent {
@@ -38,9 +41,8 @@ pub enum PoolEvent {
         connection_id: u64,
         /// The server's backend process id.
         process_id: i32,
-        /// Why: `idle_timeout`, `scale_down`, `max_lifetime`, `broken`, `closed_by_server`,
-        /// `admin_shutdown`, `keepalive_failed`, `rollback_failed`, `pool_ended`.
-        reason: &'static str,
+        /// Why it was closed.
+        reason: RemoveReason,
     },
     /// The scaling target changed.
     Scale {
@@ -54,8 +56,8 @@ pub enum PoolEvent {
         to_max: usize,
         /// Multiplier in force.
         multiplier: f64,
-        /// Why (`base`, `wedding day in …`, `lead-in before wedding day in …`).
-        reason: String,
+        /// Why (shown as `base`, `wedding day in …`, `lead-in before wedding day in …`, …).
+        reason: ScalingReason,
     },
     /// The pool's view of the database changed.
     Health {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::admission::priority_class::PriorityClass;
 use crate::observe::health::HealthState;
+use crate::observe::remove_reason::RemoveReason;
 use crate::observe::status::PoolStats;
 
 /// Upper bounds (seconds) of the acquire-wait histogram buckets.
@@ -43,7 +44,7 @@ pub struct MetricsInput<'a> {
     /// Current health.
     pub health: HealthState,
     /// Connections closed, by reason.
-    pub removed_by_reason: &'a BTreeMap<&'static str, u64>,
+    pub removed_by_reason: &'a BTreeMap<RemoveReason, u64>,
     /// Scaling target changes.
     pub scale_events: u64,
     /// Acquire waits.
@@ -108,7 +109,9 @@ pub fn render(m: &MetricsInput<'_>) -> String {
     );
     let _ = writeln!(out, "wedpool_server_full_total{{{pool}}} {}", s.server_full);
     family(&mut out, "wedpool_connections_removed_total", "counter", "Connections closed, by reason.");
-    for (reason, n) in m.removed_by_reason {
+    let mut removed: Vec<_> = m.removed_by_reason.iter().map(|(r, n)| (r.as_str(), n)).collect();
+    removed.sort_unstable();
+    for (reason, n) in removed {
         let _ = writeln!(out, "wedpool_connections_removed_total{{{pool},reason=\"{reason}\"}} {n}");
     }
     family(&mut out, "wedpool_scale_events_total", "counter", "Changes of the scaling target.");
@@ -151,7 +154,7 @@ mod tests {
     #[test]
     fn exposition_has_help_type_and_escaped_labels() {
         let stats = PoolStats::default();
-        let removed = BTreeMap::from([("idle_timeout", 2u64)]);
+        let removed = BTreeMap::from([(RemoveReason::IdleTimeout, 2u64)]);
         let text = render(&MetricsInput {
             pool: "a\"b",
             stats: &stats,

@@ -3,4 +3,5 @@
 pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod metrics;
+pub(crate) mod remove_reason;
 pub(crate) mod status;

@@ -1,5 +1,7 @@
 //! A snapshot of the pool for `stats()` and for timeout diagnostics.
 
+use crate::scaling::reason::ScalingReason;
+
 /// The emergency reserve in a [`PoolStats`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReservedStats {
@@ -35,7 +37,7 @@ pub struct PoolStats {
     /// Multiplier in force.
     pub multiplier: f64,
     /// Why the pool has its current size.
-    pub reason: String,
+    pub reason: ScalingReason,
     /// Connections handed out since start.
     pub acquired: u64,
     /// Acquires that timed out since start.

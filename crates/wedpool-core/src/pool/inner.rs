@@ -18,6 +18,7 @@ use crate::conn::driver::Ending;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::events::{EventKind, EventSink, PoolEvent};
 use crate::observe::health::HealthState;
+use crate::observe::remove_reason::RemoveReason;
 use crate::pool::backoff::{backoff, expiry};
 use crate::pool::lease::Lease;
 use crate::pool::state::{PoolState, PooledConnection};
@@ -103,7 +104,7 @@ impl PoolInner {
     pub(crate) fn pop_idle(&self, st: &mut PoolState, events: &mut Events) -> Option<PooledConnection> {
         while let Some(conn) = st.idle.pop_back() {
             if conn.is_dead() {
-                self.retire(st, conn, "broken", events);
+                self.retire(st, conn, RemoveReason::Broken, events);
                 continue;
             }
             return Some(conn);
@@ -246,7 +247,7 @@ impl PoolInner {
             }
         });
         if st.closed || st.live > st.target.max {
-            let reason = if st.closed { "pool_ended" } else { "scale_down" };
+            let reason = if st.closed { RemoveReason::PoolEnded } else { RemoveReason::ScaleDown };
             self.retire(st, conn, reason, events);
         } else {
             st.idle.push_back(conn);
@@ -291,11 +292,11 @@ impl PoolInner {
         }
         if let Some(pos) = st.idle.iter().position(|c| c.id == id) {
             let conn = st.idle.remove(pos).expect("position is in range");
-            self.retire(&mut st, conn, "closed_by_server", &mut events);
+            self.retire(&mut st, conn, RemoveReason::ClosedByServer, &mut events);
         }
         if ending.is_admin_shutdown() {
             while let Some(conn) = st.idle.pop_front() {
-                self.retire(&mut st, conn, "admin_shutdown", &mut events);
+                self.retire(&mut st, conn, RemoveReason::AdminShutdown, &mut events);
             }
             let lost = PoolError::connection_lost(ending.message.clone(), ending.sqlstate.clone());
             if let Some(report) = st.health.on_server_ended_sessions(lost) {
@@ -314,7 +315,7 @@ impl PoolInner {
         slot: SlotKind,
         class: PriorityClass,
         held: Duration,
-        broken: bool,
+        fault: Option<RemoveReason>,
     ) {
         let mut events = Events::new();
         if self.wants(EventKind::Release) {
@@ -328,13 +329,13 @@ impl PoolInner {
         conn.idle_since = now;
         let expired = conn.expires_at.is_some_and(|at| at <= now) && !st.wedding_day;
         let reason = if st.closed {
-            Some("pool_ended")
-        } else if broken || conn.is_dead() {
-            Some("broken")
+            Some(RemoveReason::PoolEnded)
+        } else if fault.is_some() || conn.is_dead() {
+            Some(fault.unwrap_or(RemoveReason::Broken))
         } else if st.live > st.target.max {
-            Some("scale_down")
+            Some(RemoveReason::ScaleDown)
         } else if expired {
-            Some("max_lifetime")
+            Some(RemoveReason::MaxLifetime)
         } else {
             None
         };
@@ -363,7 +364,7 @@ impl PoolInner {
     }
 
     /// Closes a connection that is no longer counted anywhere else, updating the counts.
-    pub(crate) fn retire(&self, st: &mut PoolState, conn: PooledConnection, reason: &'static str, events: &mut Events) {
+    pub(crate) fn retire(&self, st: &mut PoolState, conn: PooledConnection, reason: RemoveReason, events: &mut Events) {
         st.live -= 1;
         st.removed += 1;
         *st.removed_by_reason.entry(reason).or_default() += 1;

@@ -15,6 +15,7 @@ use crate::codec::value::Value;
 use crate::conn::loss::{classify, commits, LossFacts};
 use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::error::PoolError;
+use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::PoolInner;
 use crate::pool::state::PooledConnection;
 
@@ -319,7 +320,7 @@ impl Drop for Lease {
         let held = self.acquired_at.elapsed();
         let broken = self.is_broken();
         if broken || !self.in_transaction() || conn.is_dead() {
-            self.pool.release(conn, self.slot, self.class, held, broken);
+            self.pool.release(conn, self.slot, self.class, held, broken.then_some(RemoveReason::Broken));
             return;
         }
         // Returned inside a transaction: roll back before anyone else gets it. The slot stays
@@ -328,7 +329,7 @@ impl Drop for Lease {
         let deadline = pool.config.connect.connect_timeout;
         pool.runtime.clone().spawn(async move {
             let clean = matches!(tokio::time::timeout(deadline, conn.object.simple_query("ROLLBACK")).await, Ok(Ok(_)));
-            pool.release(conn, slot, class, held, !clean);
+            pool.release(conn, slot, class, held, (!clean).then_some(RemoveReason::RollbackFailed));
         });
     }
 }

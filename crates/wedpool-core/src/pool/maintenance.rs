@@ -20,6 +20,7 @@ use std::time::Instant;
 use chrono::{DateTime, DurationRound, Utc};
 
 use crate::observe::events::PoolEvent;
+use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::{Events, PoolInner};
 use crate::pool::state::{PoolState, PooledConnection};
 use crate::scaling::fleet::{FleetSnapshot, FLEET_SQL};
@@ -50,14 +51,14 @@ impl PoolInner {
         let now = Instant::now();
         while st.live > st.target.max {
             let Some(conn) = st.idle.pop_front() else { break };
-            self.retire(&mut st, conn, "scale_down", &mut events);
+            self.retire(&mut st, conn, RemoveReason::ScaleDown, &mut events);
         }
         if !st.wedding_day {
             let (expired, kept): (Vec<_>, Vec<_>) =
                 st.idle.drain(..).partition(|c| c.expires_at.is_some_and(|at| at <= now));
             st.idle.extend(kept);
             for conn in expired {
-                self.retire(&mut st, conn, "max_lifetime", &mut events);
+                self.retire(&mut st, conn, RemoveReason::MaxLifetime, &mut events);
             }
         }
         if let Some(idle_timeout) = self.config.idle_timeout {
@@ -65,7 +66,7 @@ impl PoolInner {
                 match st.idle.front() {
                     Some(oldest) if now.duration_since(oldest.idle_since) >= idle_timeout => {
                         let conn = st.idle.pop_front().expect("front exists");
-                        self.retire(&mut st, conn, "idle_timeout", &mut events);
+                        self.retire(&mut st, conn, RemoveReason::IdleTimeout, &mut events);
                     }
                     _ => break,
                 }
@@ -200,7 +201,7 @@ impl PoolInner {
         st.budget_checking = false;
         self.apply_fleet(&mut st, snapshot, &mut events);
         if st.closed || conn.is_dead() {
-            let reason = if st.closed { "pool_ended" } else { "broken" };
+            let reason = if st.closed { RemoveReason::PoolEnded } else { RemoveReason::Broken };
             self.retire(&mut st, conn, reason, &mut events);
         } else {
             conn.idle_since = Instant::now();
@@ -219,9 +220,9 @@ impl PoolInner {
         let mut st = self.lock();
         st.probing -= 1;
         if !alive || conn.is_dead() {
-            self.retire(&mut st, conn, "keepalive_failed", &mut events);
+            self.retire(&mut st, conn, RemoveReason::KeepaliveFailed, &mut events);
         } else if st.closed {
-            self.retire(&mut st, conn, "pool_ended", &mut events);
+            self.retire(&mut st, conn, RemoveReason::PoolEnded, &mut events);
         } else {
             conn.idle_since = Instant::now();
             // Probed connections go to the cold end: recently used ones are handed out first.

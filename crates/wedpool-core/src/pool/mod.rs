@@ -27,6 +27,7 @@ use crate::error::PoolError;
 use crate::observe::events::{EventSink, DEFAULT_EVENT_MASK};
 use crate::observe::health::{HealthMonitor, HealthReport};
 use crate::observe::metrics::{render, MetricsInput};
+use crate::observe::remove_reason::RemoveReason;
 use crate::observe::status::PoolStats;
 use crate::pool::inner::{Events, PoolInner};
 use crate::pool::lease::Lease;
@@ -466,7 +467,7 @@ impl Pool {
             st.closed = true;
             let waiters = st.queue.drain();
             while let Some(conn) = st.idle.pop_front() {
-                self.inner.retire(&mut st, conn, "pool_ended", &mut events);
+                self.inner.retire(&mut st, conn, RemoveReason::PoolEnded, &mut events);
             }
             waiters
         };

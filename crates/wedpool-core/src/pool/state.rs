@@ -14,6 +14,7 @@ use crate::conn::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::health::HealthMonitor;
 use crate::observe::metrics::WaitHistogram;
+use crate::observe::remove_reason::RemoveReason;
 use crate::observe::status::{PoolStats, ReservedStats};
 use crate::pool::backoff::Jitter;
 use crate::pool::lease::Lease;
@@ -115,7 +116,7 @@ pub struct PoolState {
     /// Acquire waits per class.
     pub waits: WaitHistogram,
     /// Connections closed, by reason.
-    pub removed_by_reason: BTreeMap<&'static str, u64>,
+    pub removed_by_reason: BTreeMap<RemoveReason, u64>,
     /// Changes of the scaling target.
     pub scale_events: u64,
     /// This instance's share of the server, once read.

@@ -75,14 +75,18 @@ fn assert_edge(cal: &WeddingCalendar, at: &str, before: State, after: State) {
         assert_eq!(matches!(window, Some(WeddingWindow::WeddingDay { .. })), want.is_wedding_day(), "kind at {t}");
         assert_eq!(cal.is_wedding_day(t), want.is_wedding_day(), "is_wedding_day at {t}");
         let target = planner.target_at(t);
-        assert_eq!((target.max, target.reason.as_str()), (want.max(), want.reason().as_str()), "target at {t}");
+        assert_eq!(
+            (target.max, target.reason.to_string().as_str()),
+            (want.max(), want.reason().as_str()),
+            "target at {t}"
+        );
         let bonus = DatabaseContext::default().priority(cal.is_wedding_day(t)) - 100;
         assert_eq!(bonus, if want.is_wedding_day() { 500 } else { 0 }, "priority bonus at {t}");
     }
     let plan = planner.plan(at - Duration::hours(3), Duration::hours(6), Duration::minutes(15), 20);
     let change = plan.next.iter().find(|c| c.at == at);
     assert!(
-        change.is_some_and(|c| c.max == after.max() && c.reason == after.reason()),
+        change.is_some_and(|c| c.max == after.max() && c.reason.to_string() == after.reason()),
         "plan has no change at {at} to {after:?}: {:?}",
         plan.next
     );

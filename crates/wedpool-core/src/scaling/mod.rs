@@ -7,3 +7,4 @@ pub(crate) mod fleet;
 pub(crate) mod learner;
 pub(crate) mod planner;
 pub(crate) mod policy;
+pub(crate) mod reason;

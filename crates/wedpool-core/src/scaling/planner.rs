@@ -2,11 +2,12 @@
 //! forecast and the fleet budget — each change with its reason — and the next changes ahead.
 //! Pure: a function of `(configuration, learner, budget, time)`.
 
-use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::scaling::calendar::WeddingCalendar;
 use crate::scaling::learner::TrafficLearner;
 use crate::scaling::policy::{ScalingPolicy, ScalingTarget};
+use crate::scaling::reason::{ForecastReason, ScalingReason};
 
 /// Headroom above a forecast peak for max (min warms up to the peak itself).
 pub const FORECAST_HEADROOM: f64 = 1.25;
@@ -21,7 +22,7 @@ pub struct PlannedChange {
     /// Max from then on.
     pub max: usize,
     /// Why.
-    pub reason: String,
+    pub reason: ScalingReason,
 }
 
 /// The current target and what comes next.
@@ -60,22 +61,15 @@ impl Planner<'_> {
             if want_min > target.min || want_max > target.max {
                 target.min = target.min.max(want_min);
                 target.max = target.max.max(want_max);
-                let local = peak.timezone.from_utc_datetime(&peak.at.naive_utc());
-                let forecast = format!(
-                    "forecast for {} {}: {:.0} connections",
-                    local.format("%a %H:%M"),
-                    peak.timezone.name(),
-                    peak.demand
-                );
-                target.reason =
-                    if target.reason == "base" { forecast } else { format!("{}; {forecast}", target.reason) };
+                target.reason.forecast =
+                    Some(ForecastReason { at: peak.at, timezone: peak.timezone, demand: peak.demand });
             }
         }
         if let Some(budget) = self.budget {
             if target.max > budget {
                 target.max = budget;
                 target.min = target.min.min(budget);
-                target.reason = format!("{}; capped by budget ({budget})", target.reason);
+                target.reason.capped_by_budget = Some(budget);
             }
         }
         target.min = target.min.min(target.max);
@@ -98,13 +92,13 @@ impl Planner<'_> {
         instants.sort();
         instants.dedup();
         let mut next = Vec::new();
-        let mut previous = (target.min, target.max, kind(&target.reason));
+        let mut previous = (target.min, target.max, target.reason.kind());
         for t in instants {
             if next.len() >= limit {
                 break;
             }
             let candidate = self.target_at(t);
-            let key = (candidate.min, candidate.max, kind(&candidate.reason));
+            let key = (candidate.min, candidate.max, candidate.reason.kind());
             if key != previous {
                 next.push(PlannedChange { at: t, min: candidate.min, max: candidate.max, reason: candidate.reason });
                 previous = key;
@@ -112,11 +106,6 @@ impl Planner<'_> {
         }
         ScalingPlan { target, next }
     }
-}
-
-/// The reason without numbers that change every hour (forecast values), for change detection.
-fn kind(reason: &str) -> String {
-    reason.split(": ").next().unwrap_or(reason).to_string()
 }
 
 #[cfg(test)]
@@ -143,9 +132,9 @@ mod tests {
         let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: None };
         let t = planner.target_at(utc("2026-06-10T16:30:00Z")); // 30 min before next Wednesday's peak
         assert_eq!((t.min, t.max), (16, 20));
-        assert_eq!(t.reason, "forecast for Wed 18:00 Europe/London: 16 connections");
+        assert_eq!(t.reason.to_string(), "forecast for Wed 18:00 Europe/London: 16 connections");
         let quiet = planner.target_at(utc("2026-06-10T10:00:00Z"));
-        assert_eq!((quiet.min, quiet.max, quiet.reason.as_str()), (2, 10, "base"));
+        assert_eq!((quiet.min, quiet.max, quiet.reason.to_string().as_str()), (2, 10, "base"));
     }
 
     #[test]
@@ -155,7 +144,7 @@ mod tests {
         let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: Some(12) };
         let t = planner.target_at(utc("2026-06-13T12:00:00Z"));
         assert_eq!((t.min, t.max), (6, 12));
-        assert_eq!(t.reason, "wedding day in Europe/London (2026-06-13); capped by budget (12)");
+        assert_eq!(t.reason.to_string(), "wedding day in Europe/London (2026-06-13); capped by budget (12)");
     }
 
     #[test]
@@ -164,10 +153,10 @@ mod tests {
         let cal = calendar();
         let planner = Planner { policy: &POLICY, calendar: &cal, learner: &learner, budget: None };
         let plan = planner.plan(utc("2026-06-12T12:00:00Z"), Duration::hours(48), Duration::minutes(15), 10);
-        assert_eq!(plan.target.reason, "base");
-        let reasons: Vec<_> = plan.next.iter().map(|c| (c.at, c.max, c.reason.clone())).collect();
+        assert_eq!(plan.target.reason.to_string(), "base");
+        let reasons: Vec<_> = plan.next.iter().map(|c| (c.at, c.max, c.reason.to_string())).collect();
         assert_eq!(reasons[0].0, utc("2026-06-12T22:00:00Z"));
-        assert!(reasons[0].2.starts_with("lead-in before wedding day in Europe/London"));
+        assert!(reasons[0].2.to_string().starts_with("lead-in before wedding day in Europe/London"));
         assert_eq!(reasons[1].0, utc("2026-06-12T23:00:00Z"));
         assert_eq!(reasons[1].1, 30);
         assert_eq!(reasons[2], (utc("2026-06-13T23:00:00Z"), 10, "base".to_string()));
@@ -188,7 +177,7 @@ mod tests {
         let first = &plan.next[0];
         assert_eq!(first.at, utc("2026-06-20T11:15:00Z")); // an hour before the local hour begins
         assert_eq!((first.min, first.max), (16, 20));
-        assert_eq!(first.reason, "forecast for Sat 18:00 Asia/Kathmandu: 16 connections");
-        assert_eq!((plan.next[1].at, plan.next[1].reason.as_str()), (utc("2026-06-20T13:15:00Z"), "base"));
+        assert_eq!(first.reason.to_string(), "forecast for Sat 18:00 Asia/Kathmandu: 16 connections");
+        assert_eq!((plan.next[1].at, plan.next[1].reason.to_string().as_str()), (utc("2026-06-20T13:15:00Z"), "base"));
     }
 }

@@ -1,6 +1,7 @@
 //! The scaling policy: the pool's min and max for a moment, and why.
 
 use crate::scaling::calendar::WeddingWindow;
+use crate::scaling::reason::ScalingReason;
 
 /// What the pool should look like now.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,8 +12,8 @@ pub struct ScalingTarget {
     pub max: usize,
     /// The multiplier in force (1 off wedding days).
     pub multiplier: f64,
-    /// Why (`base`, `wedding day in Europe/London (2026-06-13)`, …).
-    pub reason: String,
+    /// Why (shown as `base`, `wedding day in Europe/London (2026-06-13)`, …).
+    pub reason: ScalingReason,
 }
 
 /// Base sizes and the wedding-day multiplier.
@@ -31,13 +32,13 @@ impl ScalingPolicy {
     pub fn target(&self, window: Option<&WeddingWindow>) -> ScalingTarget {
         match window {
             None => {
-                ScalingTarget { min: self.base_min, max: self.base_max, multiplier: 1.0, reason: "base".to_string() }
+                ScalingTarget { min: self.base_min, max: self.base_max, multiplier: 1.0, reason: ScalingReason::base() }
             }
             Some(w) => ScalingTarget {
                 min: scale(self.base_min, self.wedding_day_multiplier),
                 max: scale(self.base_max, self.wedding_day_multiplier),
                 multiplier: self.wedding_day_multiplier,
-                reason: w.reason(),
+                reason: ScalingReason { window: Some(w.clone()), ..ScalingReason::base() },
             },
         }
     }
@@ -64,7 +65,7 @@ mod tests {
     #[test]
     fn ordinary_day_uses_base_sizes() {
         let t = policy().target(None);
-        assert_eq!((t.min, t.max, t.reason.as_str()), (10, 50, "base"));
+        assert_eq!((t.min, t.max, t.reason.to_string().as_str()), (10, 50, "base"));
     }
 
     #[test]
@@ -75,7 +76,7 @@ mod tests {
         };
         let t = policy().target(Some(&w));
         assert_eq!((t.min, t.max), (30, 150));
-        assert_eq!(t.reason, "wedding day in Europe/London (2026-06-13)");
+        assert_eq!(t.reason.to_string(), "wedding day in Europe/London (2026-06-13)");
         assert_eq!(policy().ceiling(), 150);
     }
 
