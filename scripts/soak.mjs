@@ -4,11 +4,16 @@
 // 20 ms) against its own throwaway PostgreSQL server reached through a TCP proxy, with a fault
 // injected every 6 s in turn: restart, stop for 2 s, pg_terminate_backend of idle and of busy
 // backends, a 1.5 s blackhole, a reset of every socket, a slow query past its deadline and a
-// burst of 2,000 extra callers. Prints a live line every 3 s and a summary; exits non-zero on
-// unhandled rejections/exceptions, untyped errors, leaked connections or a pool above its max.
+// burst of 2,000 extra callers. Prints a live line every 3 s and a summary, and writes the
+// results (recovery per fault, totals, RSS over time, errors from every source) to
+// docs/soak/latest.json and .md (`--out PREFIX` writes PREFIX.json and PREFIX.md instead); exits
+// non-zero on unhandled rejections/exceptions, untyped errors from any source (load, canary,
+// fault drivers' own calls), a fault driver that failed, leaked connections or a pool above its
+// max. The README's failure-table figures come from docs/soak/latest.json (scripts/readme-soak.mjs).
 // Only 127.0.0.1; bounded by a watchdog; the server is removed afterwards.
-// Modules: lib/soak/{load,faults,record,report}.mjs, lib/proxy.mjs, lib/pg-ctl.mjs.
+// Modules: lib/soak/{load,faults,record,report,results}.mjs, lib/proxy.mjs, lib/pg-ctl.mjs.
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 import { serverControl } from './lib/pg-ctl.mjs';
 import { startThrowawayPostgres } from './lib/postgres.mjs';
@@ -17,6 +22,7 @@ import { FAULTS, FAULT_KINDS, adminQuery } from './lib/soak/faults.mjs';
 import { CLASSES, SCHEMA, startCanary, startLoad } from './lib/soak/load.mjs';
 import { SoakRecord } from './lib/soak/record.mjs';
 import { liveLine, summary } from './lib/soak/report.mjs';
+import { soakResults, writeSoakResults } from './lib/soak/results.mjs';
 
 const WARMUP_MS = 3_000;
 const SLOT_MS = 6_000;
@@ -30,6 +36,9 @@ if (!(minutes > 0 && minutes <= 120)) {
   process.exit(2);
 }
 const durationMs = Math.round(minutes * 60_000);
+const outArg = process.argv.slice(2).join(' ').match(/--out[= ]+(\S+)/);
+const outPrefix = outArg ? outArg[1] : fileURLToPath(new URL('../docs/soak/latest', import.meta.url));
+const command = `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim();
 
 let wedpool;
 try {
@@ -70,6 +79,7 @@ async function main() {
   const ctl = serverControl(server);
   proxy = await startProxy({ port: server.port });
   for (const statement of SCHEMA) await adminQuery(server.url, statement);
+  const serverVersion = `PostgreSQL ${(await adminQuery(server.url, 'show server_version'))[0].server_version} (${server.kind})`;
 
   const appName = `soak-${process.pid}-pool`;
   const maxSize = 16;
@@ -94,15 +104,30 @@ async function main() {
   let sizeViolations = 0;
   const sampler = setInterval(() => {
     const s = pool.stats();
-    maxSizeSeen = Math.max(maxSizeSeen, s.size);
-    if (s.size > s.maxSize) sizeViolations += 1;
+    maxSizeSeen = Math.max(maxSizeSeen, s.size + s.pending);
+    if (s.size + s.pending > s.maxSize) sizeViolations += 1;
   }, 50);
+  // The server's own count of the pool's backends, every 500 ms on a direct connection (fails
+  // while the server is down; a blackholed or reset socket's backend may outlive the pool's use
+  // of it, so this is reported, not asserted).
+  const serverSide = { samples: 0, largest: 0, samplesAboveMax: 0 };
+  const serverSampler = setInterval(() => {
+    adminQuery(server.url, "select count(*)::int as n from pg_stat_activity where strpos(application_name, $1) > 0 and backend_type = 'client backend'", [appName]).then(
+      (rows) => {
+        serverSide.samples += 1;
+        serverSide.largest = Math.max(serverSide.largest, rows[0].n);
+        if (rows[0].n > maxSize) serverSide.samplesAboveMax += 1;
+      },
+      () => {},
+    );
+  }, 500);
   let fault = null;
   let lastOk = 0;
   const t0 = performance.now();
   const live = setInterval(() => {
     const line = liveLine({ elapsedMs: performance.now() - t0, record, lastOk, stats: pool.stats(), health: pool.health().state, fault, rssMb: rssMb(), proxyOpen: proxy.stats().open });
     lastOk = record.ok;
+    record.rss.push({ atSeconds: Math.round((performance.now() - t0) / 1000), rssMb: rssMb() });
     console.log(line);
   }, 3_000);
   console.log(`soak: ${minutes} min, ${CLASSES.reduce((n, c) => n + c.callers, 0)} callers + canary, server :${server.port} via proxy :${proxy.port}, pool max ${maxSize}`);
@@ -121,6 +146,7 @@ async function main() {
       Object.assign(ep, await FAULTS[kind](env));
     } catch (err) {
       ep.note = `driver failed: ${err.message}`;
+      record.driverFailures.push(`${kind}: ${err.message}`);
       if (!ctl.running) await ctl.resume().catch(() => {});
       await proxy.pass().catch(() => {});
       ep.liftAt = performance.now();
@@ -132,6 +158,7 @@ async function main() {
   await bounded(Promise.all([load.stop(), canary.stop()]), 20_000);
   clearInterval(live);
   clearInterval(sampler);
+  clearInterval(serverSampler);
 
   // Leaks: nobody in use or waiting once every caller has returned; nothing left on the server after end().
   let s = pool.stats();
@@ -147,11 +174,20 @@ async function main() {
   await new Promise((r) => setImmediate(r)); // let late rejections surface before counting
 
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const wallMs = performance.now() - wallStart;
+  const classes = CLASSES.map((c) => c.name);
   const { lines, passed } = summary({
-    minutes, wallMs: performance.now() - wallStart, record, load: CLASSES.map((c) => c.name), finalStats: s,
+    minutes, wallMs, record, load: classes, finalStats: s,
     leaks, sizeViolations, maxSizeSeen, maxSize, removeReasons, healthChanges, peakRssMb,
   });
+  lines.splice(lines.length - 1, 0, `server side:       largest count of the pool's backends ${serverSide.largest} in ${serverSide.samples} samples (${serverSide.samplesAboveMax} above max ${maxSize})`);
   console.log(lines.join('\n'));
+  const results = soakResults({
+    command, minutes, wallMs, serverVersion, record, classes, finalStats: s, leaks, sizeViolations, maxSizeSeen, maxSize,
+    serverSide, removeReasons, healthChanges, peakRssMb, passed, lines,
+  });
+  const written = writeSoakResults(outPrefix, results, lines);
+  console.log(`wrote ${written.join(' and ')}`);
   return passed;
 }
 

@@ -83,6 +83,10 @@ const CHECKS = [
       RUSTDOCFLAGS: '-D warnings',
     }),
   ],
+  [
+    "README soak figures (node scripts/readme-soak.mjs --check: they match docs/soak/latest.json)",
+    mustPass('node', ['scripts/readme-soak.mjs', '--check'], 'the README quotes figures docs/soak/latest.json does not hold: run `node scripts/readme-soak.mjs`'),
+  ],
 ];
 
 async function runChecks() {

@@ -104,7 +104,11 @@ describe('password authentication', () => {
     expect(accepted, `${later.length} callers over 2 s`).toBeGreaterThanOrEqual(2);
     expect(accepted, `${later.length} callers over 2 s`).toBeLessThanOrEqual(9);
     const gaps = acceptedAt.slice(1).map((t, i) => t - acceptedAt[i]);
-    expect(Math.min(...gaps), `gaps between login attempts: ${gaps.map(Math.round).join(', ')} ms`).toBeGreaterThanOrEqual(60);
+    // The backoff spaces attempts ≥ 80 ms (100 ms −20%); one attempt delayed by a loaded machine
+    // can shorten the gap after it, so the typical gap is checked, and no gap is tight-loop short.
+    const sorted = [...gaps].sort((a, b) => a - b);
+    expect(sorted[sorted.length >> 1], `median gap between login attempts: ${gaps.map(Math.round).join(', ')} ms`).toBeGreaterThanOrEqual(60);
+    expect(sorted[0], `gaps between login attempts: ${gaps.map(Math.round).join(', ')} ms`).toBeGreaterThanOrEqual(20);
 
     for (const o of [...first, ...outcomes]) expect(textOf(o.error)).not.toContain(WRONG);
     expect(events.join('\n')).not.toContain(WRONG);

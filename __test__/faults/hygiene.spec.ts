@@ -183,7 +183,8 @@ describe('shutdown with work in flight', () => {
     const res = JSON.parse(line!.slice('RESULT '.length));
     // Waiters were rejected at once with POOL_CLOSED.
     for (const w of res.waiters) expect(w).toMatchObject({ ok: false, typed: true, code: 'POOL_CLOSED' });
-    for (const w of res.waiters) expect(w.ms).toBeLessThan(200);
+    // At once, not at the 1 s end deadline (generous for a loaded machine).
+    for (const w of res.waiters) expect(w.ms).toBeLessThan(600);
     // In-flight work: the short query finished, the long one was cut by the deadline (typed).
     expect(res.short.ok, JSON.stringify(res.short)).toBe(true);
     expect(res.long).toMatchObject({ ok: false, typed: true });

@@ -28,6 +28,12 @@ export class SoakRecord {
     this.errByClass = new Map();
     this.errors = new Map();
     this.untyped = 0;
+    /** Untyped errors by source (`load`, `canary`, `slow-query`, `burst`, …): a caller never gets one. */
+    this.untypedBySource = new Map();
+    /** Fault drivers that threw (the fault may not have been injected as planned). */
+    this.driverFailures = [];
+    /** `{ atSeconds, rssMb }` every few seconds. */
+    this.rss = [];
     /** Fault occurrences, in order: { kind, n, startAt, liftAt, note, errors, canaryErrors }. */
     this.episodes = [];
     this.baseline = { kind: 'before faults', errors: new Map(), canaryErrors: new Map() };
@@ -50,7 +56,7 @@ export class SoakRecord {
   /** A load query failed for `cls`. */
   failure(cls, err) {
     const label = errorLabel(err, this.WedPoolError);
-    if (label.startsWith('untyped')) this.untyped += 1;
+    this.noteUntyped('load', label);
     bump(this.errors, label);
     bump(this.errByClass, cls);
     bump(this.current.errors, label);
@@ -59,12 +65,25 @@ export class SoakRecord {
   /** A canary query settled. */
   canaryDone(start, end, err) {
     this.canary.push({ start, end, ok: !err });
-    if (err) bump(this.current.canaryErrors, errorLabel(err, this.WedPoolError));
+    if (err) {
+      const label = errorLabel(err, this.WedPoolError);
+      this.noteUntyped('canary', label);
+      bump(this.current.canaryErrors, label);
+    }
+  }
+
+  /** Counts an untyped error from `source` (all sources count towards `untyped`). */
+  noteUntyped(source, label) {
+    if (!label.startsWith('untyped')) return;
+    this.untyped += 1;
+    bump(this.untypedBySource, source);
   }
 
   /** An outcome of a fault driver's own call (not load). */
   injectedOutcome(kind, err) {
-    bump(this.injected, `${kind}: ${err ? errorLabel(err, this.WedPoolError) : 'ok'}`);
+    const label = err ? errorLabel(err, this.WedPoolError) : 'ok';
+    if (err) this.noteUntyped(kind, label);
+    bump(this.injected, `${kind}: ${label}`);
   }
 
   /** A fault starts now: it owns every error until the next one starts. */

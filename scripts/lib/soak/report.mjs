@@ -45,7 +45,8 @@ export function faultTable(record) {
 export function summary({ minutes, wallMs, record, load, finalStats, leaks, sizeViolations, maxSizeSeen, maxSize, removeReasons, healthChanges, peakRssMb }) {
   const failures = [];
   if (record.unhandledRejections + record.uncaughtExceptions > 0) failures.push('unhandled rejections/exceptions');
-  if (record.untyped > 0) failures.push('untyped errors reached callers');
+  if (record.untyped > 0) failures.push(`untyped errors reached callers (${countsText(record.untypedBySource)})`);
+  if (record.driverFailures.length > 0) failures.push(`${record.driverFailures.length} fault driver(s) failed: ${record.driverFailures.slice(0, 3).join('; ')}`);
   if (leaks.inUse !== 0 || leaks.waiting !== 0) failures.push('connections in use or callers waiting after the load stopped');
   if (leaks.server !== 0) failures.push('server connections left after pool.end()');
   if (sizeViolations > 0) failures.push('pool size above its max');
@@ -61,9 +62,10 @@ export function summary({ minutes, wallMs, record, load, finalStats, leaks, size
     `canary:            ${record.canary.length} runs, ${canaryOk} ok`,
     `faults injected:   ${record.episodes.length} — ${FAULT_KINDS.map((k) => `${k} ×${record.episodes.filter((e) => e.kind === k).length}`).join(', ')}`,
     `fault calls:       ${countsText(record.injected, 10)}`,
+    `untyped errors:    ${record.untyped} (${countsText(record.untypedBySource)}); fault drivers failed: ${record.driverFailures.length}`,
     `unhandled:         ${record.unhandledRejections} rejections, ${record.uncaughtExceptions} exceptions${record.processFaults.length ? ` — first: ${record.processFaults[0]}` : ''}`,
     `leaks:             before end(): inUse ${leaks.inUse}, waiting ${leaks.waiting}; after end(): server connections ${leaks.server}`,
-    `pool:              largest size ${maxSizeSeen} (max ${maxSize}, ${sizeViolations} samples above); created ${finalStats.created}, removed ${finalStats.removed}, connect failures ${finalStats.connectFailures}, acquire timeouts ${finalStats.timeouts}, shed ${finalStats.shed}`,
+    `pool:              largest open + opening ${maxSizeSeen} (max ${maxSize}, ${sizeViolations} samples above); created ${finalStats.created}, removed ${finalStats.removed}, connect failures ${finalStats.connectFailures}, acquire timeouts ${finalStats.timeouts}, shed ${finalStats.shed}`,
     `removed because:   ${countsText(removeReasons, 10)}`,
     `health changes:    ${countsText(healthChanges, 10)}`,
     `peak RSS:          ${peakRssMb} MB`,
