@@ -2,7 +2,8 @@
 // `npm run demo`: a wedding weekend, compressed. Friday evening, the Saturday peak rolling from
 // Sydney to London to New York, and a quiet Sunday, driven against a real PostgreSQL — first
 // on WedPool (wedding-day scaling, emergency reserve, priorities), then replayed request for
-// request on a fixed-size first-come-first-served pool. Prints live progress and a summary, and
+// request on a fixed-size first-come-first-served pool, and on a real `pg.Pool` as large as
+// WedPool's Saturday peak ("why not just a bigger pg pool?"). Prints live progress and a summary, and
 // writes report/weekend.html (charts as inline SVG, no network needed).
 //
 //   npm run demo                 # about a minute
@@ -23,12 +24,14 @@ import {
   CLASSES,
   FIXED_EXTRA,
   MODES,
+  PG_POOL,
   TIMEZONES,
   USAGE,
   WEDPOOL_EXTRA,
   WEEKEND,
   parseArgs,
 } from './demo/config.mjs';
+import { pgContender } from './demo/pg-contender.mjs';
 import { Progress } from './demo/progress.mjs';
 import { renderReport } from './demo/report.mjs';
 import { utcLabel, runWeekend } from './demo/run.mjs';
@@ -134,12 +137,12 @@ await withDatabase(async (url, server) => {
   const ops = operations(schema);
   const progress = new Progress({ printEveryMillis: mode.printEverySeconds * 1000 });
 
-  const runOne = async (name, extra, useContext) => {
+  const runOne = async (name, extra, useContext, contender) => {
     await seed(query, schema);
-    const pool = new WeddingAwareConnectionPool(poolOptions(extra));
+    const pool = contender ?? new WeddingAwareConnectionPool(poolOptions(extra));
     try {
       pool.setCalendarTime(WEEKEND.start);
-      await pool.ready();
+      if (!contender) await pool.ready();
       console.log(`\n== ${name}: ${schedule.requests.length} requests from ${utcLabel(WEEKEND.start.getTime())} to ${utcLabel(WEEKEND.end.getTime())}`);
       const result = await runWeekend({
         name,
@@ -160,13 +163,22 @@ await withDatabase(async (url, server) => {
       await pool.end({ timeoutMillis: 5_000 });
     }
   };
+  const pgPool = () =>
+    pgContender(require('pg'), {
+      connectionString: url,
+      ...PG_POOL,
+      idleTimeoutMillis: poolOptions({}).basePoolSize.idleTimeoutMillis,
+      acquireTimeoutMillis: mode.acquireTimeoutMillis,
+    });
 
   let wedpool;
   let fixed;
+  let bigPg;
   try {
     await createSchema(query, schema);
     wedpool = await runOne('WedPool', WEDPOOL_EXTRA, true);
     if (!stop.signal.aborted) fixed = await runOne('fixed pool', FIXED_EXTRA, false);
+    if (!stop.signal.aborted) bigPg = await runOne('pg.Pool', { ...PG_POOL, weddingDayMultiplier: 1, emergencyReservedConnections: 0 }, false, pgPool());
   } finally {
     await dropSchema(query, schema).catch((err) => console.error(`could not drop schema ${schema}: ${err.message}`));
     await admin.end();
@@ -179,12 +191,23 @@ await withDatabase(async (url, server) => {
 
   const a = summarize(wedpool);
   const b = summarize(fixed);
+  const c = summarize(bigPg);
   console.log('\n== Summary: time to get a connection, whole weekend (timed-out callers count with the time they waited)\n');
-  console.log(summaryTable(a, b, 'WedPool', `fixed pool (max ${BASE_POOL.max}, FIFO)`));
+  console.log(
+    summaryTable([
+      { name: 'WedPool', summary: a },
+      { name: `fixed pool (max ${BASE_POOL.max}, FIFO)`, summary: b },
+      { name: `pg.Pool (max ${PG_POOL.max})`, summary: c },
+    ]),
+  );
   console.log(
     `\nWedPool: peak size ${a.peakSize} of max ${a.peakMax}, peak waiting ${a.peakWaiting}, emergency reserve used ${a.reservedUses} times, errors: ${errorCodes(a)}.`,
   );
   console.log(`Fixed:   peak size ${b.peakSize} of max ${b.peakMax}, peak waiting ${b.peakWaiting}, errors: ${errorCodes(b)}.`);
+  console.log(`pg.Pool: peak size ${c.peakSize} of max ${c.peakMax}, peak waiting ${c.peakWaiting}, errors: ${errorCodes(c)}.`);
+  console.log(
+    `Connection-hours held over the weekend: WedPool ${a.connectionHours.toFixed(0)}, fixed ${b.connectionHours.toFixed(0)}, pg.Pool ${c.connectionHours.toFixed(0)}.`,
+  );
 
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'weekend.html');
@@ -193,7 +216,8 @@ await withDatabase(async (url, server) => {
     renderReport({
       wedpool,
       fixed,
-      summaries: { wedpool: a, fixed: b },
+      bigPg,
+      summaries: { wedpool: a, fixed: b, bigPg: c },
       meta: {
         mode: args.quick ? 'quick' : 'full',
         seed: args.seed,

@@ -1,5 +1,5 @@
 // What the wedding-weekend demo simulates: the weekend, the timezones, the request classes,
-// the two pools it compares, and how much wall-clock time it all takes.
+// the pools it compares, and how much wall-clock time it all takes.
 
 /** Simulated weekend, in UTC: Friday 11:00 in London to Sunday 23:00 in London (60 hours). */
 export const WEEKEND = {
@@ -52,6 +52,11 @@ export const CLASS_KEYS = Object.keys(CLASSES);
 export const BASE_POOL = { min: 2, max: 8 };
 export const WEDPOOL_EXTRA = { weddingDayMultiplier: 3, emergencyReservedConnections: 2, priorityAgingPerSecond: 100 };
 export const FIXED_EXTRA = { weddingDayMultiplier: 1, emergencyReservedConnections: 0, priorityAgingPerSecond: 0 };
+/** The third contender, a real `pg.Pool` sized to WedPool's Saturday peak (scaled max plus the reserve), all week. */
+export const PG_POOL = {
+  min: BASE_POOL.min,
+  max: BASE_POOL.max * WEDPOOL_EXTRA.weddingDayMultiplier + WEDPOOL_EXTRA.emergencyReservedConnections,
+};
 export const CALENDAR = {
   weekdays: ['saturday'],
   timezones: TIMEZONES.map((t) => t.zone),
@@ -87,6 +92,7 @@ export function parseArgs(argv) {
 export const USAGE = `usage: npm run demo [-- [--quick] [--seed N] [--out DIR]]
 
 Simulates a wedding weekend (Friday to Sunday, weddings in ${TIMEZONES.map((t) => t.city).join(', ')})
-against PostgreSQL, first on WedPool, then on a fixed-size pool, and writes DIR/weekend.html
+against PostgreSQL, first on WedPool, then on a fixed-size pool, then on a pg.Pool sized to
+WedPool's Saturday peak, and writes DIR/weekend.html
 (default: report/). --quick compresses each weekend into ${MODES.quick.runSeconds} s instead of ${MODES.full.runSeconds} s.
 Uses DATABASE_URL when set, else a throwaway PostgreSQL server.`;

@@ -1,6 +1,6 @@
 // report/weekend.html: one self-contained page (inline SVG and CSS, no scripts, no network) with
 // the weekend's charts for WedPool next to the fixed pool.
-import { BASE_POOL, CALENDAR, CLASSES, CLASS_KEYS, FIXED_EXTRA, TIMEZONES, WEDPOOL_EXTRA, WEEKEND } from './config.mjs';
+import { BASE_POOL, CALENDAR, CLASSES, CLASS_KEYS, FIXED_EXTRA, PG_POOL, TIMEZONES, WEDPOOL_EXTRA, WEEKEND } from './config.mjs';
 import { formatMs, percentile } from './stats.mjs';
 import { chart, chartTop, esc } from './svg.mjs';
 import { localTime } from './traffic.mjs';
@@ -207,6 +207,28 @@ function summaryTableHtml(a, b) {
   <tbody>${rows.join('\n')}</tbody></table>`;
 }
 
+/** "Why not just a bigger pg pool?": the three contenders on what the question is about. */
+function biggerPoolCard(runs) {
+  const critical = (s) => s.rows.find((r) => r.cls === 'critical');
+  const row = ({ name, summary: s }) => {
+    const c = critical(s);
+    return `<tr><th scope="row">${esc(name)}</th><td class="num">${formatMs(c.p50)}</td><td class="num">${formatMs(c.p99)}</td>` +
+      `<td class="num${c.failed > 0 ? ' bad' : ''}">${c.failed}</td><td class="num sep">${formatMs(s.total.p99)}</td>` +
+      `<td class="num${s.total.failed > 0 ? ' bad' : ''}">${s.total.failed}</td><td class="num sep">${s.peakSize}</td>` +
+      `<td class="num">${s.connectionHours.toFixed(0)}</td><td class="num">${s.connects}</td></tr>`;
+  };
+  return `<section class="card">
+<h2>Why not just a bigger pg pool?</h2>
+<p class="caption">The same requests on a real node-postgres <code>pg.Pool</code> with max ${PG_POOL.max} (WedPool's Saturday
+peak: ${BASE_POOL.max} × ${WEDPOOL_EXTRA.weddingDayMultiplier} plus ${WEDPOOL_EXTRA.emergencyReservedConnections} reserved) all weekend.
+Connection-hours: open connections integrated over the simulated weekend — what the server carries.</p>
+<table class="summary">
+  <thead><tr><th></th><th colspan="3">payment &amp; ceremony change (critical)</th><th colspan="2" class="sep">all requests</th><th colspan="3" class="sep">connections</th></tr>
+  <tr><th scope="col">pool</th><th class="num">p50 wait</th><th class="num">p99 wait</th><th class="num">failed</th><th class="num sep">p99 wait</th><th class="num">failed</th><th class="num sep">peak open</th><th class="num">connection-hours</th><th class="num">opened</th></tr></thead>
+  <tbody>${runs.map(row).join('\n')}</tbody></table>
+</section>`;
+}
+
 function facts(s, result) {
   const t = result.tables ?? {};
   return `<ul class="facts">
@@ -231,7 +253,7 @@ function pair(title, caption, leftSpec, rightSpec, extraLeft = '', extraRight = 
 </section>`;
 }
 
-export function renderReport({ wedpool, fixed, summaries, meta }) {
+export function renderReport({ wedpool, fixed, bigPg, summaries, meta }) {
   wedpool.key = 'wedpool';
   fixed.key = 'fixed';
   const runs = [wedpool, fixed];
@@ -294,7 +316,7 @@ export function renderReport({ wedpool, fixed, summaries, meta }) {
 <p class="lede">${meta.hours} simulated hours, ${esc(utcLabel(START))} to ${esc(utcLabel(END))}, with weddings in ${zones},
 replayed in ${meta.runSeconds} s of real time per pool against ${esc(meta.database)}. The same ${meta.requests} requests —
 guest RSVPs, vendor check-ins and timeline updates, day-of payments and ceremony changes — went first to WedPool, then to a
-fixed-size pool that serves callers first come, first served, as a plain pool does.</p>
+fixed-size pool that serves callers first come, first served, as a plain pool does, and last to a real <code>pg.Pool</code> as large as WedPool's Saturday peak.</p>
 
 <section class="card">
 <h2>Time to get a connection, whole weekend</h2>
@@ -306,6 +328,12 @@ ${summaryTableHtml(a, b)}
   <div><b>fixed pool</b>${facts(b, fixed)}</div>
 </div>
 </section>
+
+${biggerPoolCard([
+  { name: 'WedPool', summary: a },
+  { name: `fixed pool (max ${BASE_POOL.max})`, summary: b },
+  { name: `pg.Pool (max ${PG_POOL.max})`, summary: summaries.bigPg },
+])}
 
 ${pair(
   'Traffic: requests per simulated hour',
@@ -345,6 +373,7 @@ ${pair(
   <dt>command</dt><dd><code>npm run demo${meta.mode === 'quick' ? ' -- --quick' : ''}</code> (seed ${meta.seed}), ${esc(meta.generatedAt.toISOString())}</dd>
   <dt>WedPool</dt><dd>basePoolSize min ${BASE_POOL.min}, max ${BASE_POOL.max}; weddingDayMultiplier ${WEDPOOL_EXTRA.weddingDayMultiplier}; emergencyReservedConnections ${WEDPOOL_EXTRA.emergencyReservedConnections}; priorityAgingPerSecond ${WEDPOOL_EXTRA.priorityAgingPerSecond}; each request's context as below</dd>
   <dt>fixed pool</dt><dd>the same class with weddingDayMultiplier ${FIXED_EXTRA.weddingDayMultiplier}, emergencyReservedConnections ${FIXED_EXTRA.emergencyReservedConnections}, priorityAgingPerSecond ${FIXED_EXTRA.priorityAgingPerSecond}, and an empty context for every request (a plain pool does not know which request is a payment)</dd>
+  <dt>pg.Pool</dt><dd>node-postgres <code>pg.Pool</code> with max ${PG_POOL.max}, min ${PG_POOL.min}, the same idle timeout and <code>connectionTimeoutMillis</code> ${formatMs(meta.acquireTimeoutMillis)}; first come first served (${esc(bigPg.name)} run)</dd>
   <dt>calendar</dt><dd>Saturday in ${zones}; the pool's calendar follows the simulated clock through <code>pool.setCalendarTime()</code></dd>
   <dt>acquire timeout</dt><dd>${formatMs(meta.acquireTimeoutMillis)} (real time)</dd>
   ${CLASS_KEYS.map((c) => `<dt><span class="swatch" style="background:${CLASSES[c].color}"></span>${esc(CLASSES[c].label)}</dt><dd>context <code>${esc(JSON.stringify(CLASSES[c].ctx))}</code>; operations: ${esc(Object.keys(CLASSES[c].operations).join(', '))}</dd>`).join('\n  ')}

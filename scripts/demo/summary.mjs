@@ -30,7 +30,14 @@ export function summarize(result) {
     errors: {},
   };
   const peak = (key) => result.samples.reduce((m, s) => Math.max(m, s[key]), 0);
+  // Open connections integrated over simulated time: what the server carried all weekend.
+  let connectionHours = 0;
+  for (let i = 1; i < result.samples.length; i++) {
+    const [prev, cur] = [result.samples[i - 1], result.samples[i]];
+    connectionHours += (prev.size * (cur.sim - prev.sim)) / 3_600_000;
+  }
   return {
+    connectionHours,
     rows,
     total,
     peakSize: peak('size'),
@@ -41,23 +48,23 @@ export function summarize(result) {
   };
 }
 
-/** The side-by-side table printed at the end of the demo. */
-export function summaryTable(a, b, nameA, nameB) {
-  const labelWidth = Math.max(...[...a.rows, a.total].map((r) => r.label.length)) + 2;
+/** The side-by-side table printed at the end of the demo: `columns` is `[{ name, summary }, …]`. */
+export function summaryTable(columns) {
+  const first = columns[0].summary;
+  const labelWidth = Math.max(...[...first.rows, first.total].map((r) => r.label.length)) + 2;
   const cell = (r) =>
     `${formatMs(r.p50).padStart(9)} ${formatMs(r.p99).padStart(9)} ${String(r.failed).padStart(7)}`;
-  const groupWidth = cell(a.total).length;
+  const groupWidth = cell(first.total).length;
+  const ruleWidth = labelWidth + 9 + (3 + groupWidth) * columns.length;
   const lines = [];
-  lines.push(`${''.padEnd(labelWidth)}${''.padStart(9)}   ${nameA.padEnd(groupWidth)}   ${nameB}`);
-  lines.push(
-    `${'class'.padEnd(labelWidth)}${'requests'.padStart(9)}   ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'failed'.padStart(7)}   ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'failed'.padStart(7)}`,
-  );
-  lines.push('─'.repeat(labelWidth + 9 + 3 + groupWidth * 2 + 3));
-  const rowsA = [...a.rows, a.total];
-  const rowsB = [...b.rows, b.total];
-  rowsA.forEach((r, i) => {
-    if (i === rowsA.length - 1) lines.push('─'.repeat(labelWidth + 9 + 3 + groupWidth * 2 + 3));
-    lines.push(`${r.label.padEnd(labelWidth)}${String(r.requests).padStart(9)}   ${cell(r)}   ${cell(rowsB[i])}`);
+  lines.push(`${''.padEnd(labelWidth)}${''.padStart(9)}${columns.map((c) => `   ${c.name.padEnd(groupWidth)}`).join('').trimEnd()}`);
+  const heads = `   ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'failed'.padStart(7)}`;
+  lines.push(`${'class'.padEnd(labelWidth)}${'requests'.padStart(9)}${heads.repeat(columns.length)}`);
+  lines.push('─'.repeat(ruleWidth));
+  const rows = columns.map((c) => [...c.summary.rows, c.summary.total]);
+  rows[0].forEach((r, i) => {
+    if (i === rows[0].length - 1) lines.push('─'.repeat(ruleWidth));
+    lines.push(`${r.label.padEnd(labelWidth)}${String(r.requests).padStart(9)}${rows.map((col) => `   ${cell(col[i])}`).join('')}`);
   });
   return lines.join('\n');
 }
