@@ -315,6 +315,28 @@ describe('wedpool/pg pool', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('idleTimeoutMillis closes idle connections and emits remove with the client', async () => {
+    const pool = wedPgPool({ idleTimeoutMillis: 50 });
+    const removed: unknown[] = [];
+    pool.on('remove', (c) => removed.push(c));
+    const client = await pool.connect();
+    client.release();
+    expect(pool.idleCount).toBe(1);
+    await eventually(() => pool.totalCount === 0);
+    await eventually(() => removed.length === 1);
+    expect(removed[0]).toBe(client);
+  });
+
+  it('verify(client, callback) checks new connections; its error rejects connect()', async () => {
+    let calls = 0;
+    const ok = wedPgPool({ verify: (_client: unknown, cb: (err?: Error) => void) => (calls++, cb()) } as never);
+    (await ok.connect()).release();
+    expect(calls).toBe(1);
+    const failing = wedPgPool({ verify: (_client: unknown, cb: (err?: Error) => void) => cb(new Error('not this one')) } as never);
+    await expect(failing.connect()).rejects.toThrow('not this one');
+    expect(failing.totalCount).toBe(0);
+  });
+
   it('connectionTimeoutMillis bounds the wait with pg-pool’s message', async () => {
     const pool = wedPgPool({ max: 1, connectionTimeoutMillis: 100 });
     const held = await pool.connect();

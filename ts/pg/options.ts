@@ -48,6 +48,8 @@ export interface PoolConfig extends Omit<WeddingPoolOptions, 'password' | 'types
   types?: CustomTypesConfig;
   /** Runs on every new connection before it is first handed out (e.g. `SET` statements). */
   onConnect?: (client: never) => void | Promise<void>;
+  /** pg-pool's `verify(client, callback)`: checks a new connection before it is first lent; an error rejects the acquire. */
+  verify?: (client: never, callback: (err?: Error) => void) => void;
   /** Accepted for compatibility (TCP keepalive is always on in WedPool). */
   keepAlive?: boolean;
   /** TCP keepalive idle time in ms (WedPool's `keepaliveMillis`). */
@@ -176,6 +178,10 @@ export function toWeddingOptions(config: PoolConfig, password: string | undefine
   base.acquireTimeoutMillis ??= connectionTimeout ? connectionTimeout : 2_147_483_647;
   if (connectionTimeout && opts.connectTimeoutMillis === undefined) opts.connectTimeoutMillis = connectionTimeout;
   opts.basePoolSize = base;
+  // Idle connections are reaped by the maintenance pass: run it often enough for short timeouts.
+  if (opts.maintenanceIntervalMillis === undefined && base.idleTimeoutMillis > 0) {
+    opts.maintenanceIntervalMillis = Math.min(1_000, Math.max(10, Math.floor(base.idleTimeoutMillis / 2)));
+  }
   const lifetime = nonNegative('maxLifetimeSeconds', config.maxLifetimeSeconds);
   if (lifetime && opts.maxLifetimeMillis === undefined) opts.maxLifetimeMillis = lifetime * 1000;
   const queryTimeout = nonNegative('query_timeout', config.query_timeout);
@@ -188,6 +194,7 @@ export function toWeddingOptions(config: PoolConfig, password: string | undefine
   nonNegative('lock_timeout', config.lock_timeout);
   nonNegative('idle_in_transaction_session_timeout', config.idle_in_transaction_session_timeout);
   if (config.onConnect !== undefined && typeof config.onConnect !== 'function') throw new ConfigError('onConnect', 'must be a function');
+  if (config.verify !== undefined && typeof config.verify !== 'function') throw new ConfigError('verify', 'must be a function');
   if (config.types !== undefined && typeof config.types?.getTypeParser !== 'function') {
     throw new ConfigError('types', 'must be an object with getTypeParser(oid, format), like pg.types');
   }

@@ -176,6 +176,8 @@ export class Pool extends EventEmitter implements ClientOwner {
         try {
           for (const statement of this.#session) await client.query(statement);
           if (this.#config.onConnect) await this.#config.onConnect(client as never);
+          const verify = this.#config.verify;
+          if (verify) await new Promise<void>((resolve, reject) => verify(client as never, (err) => (err ? reject(err) : resolve())));
         } catch (err) {
           this.#clients.delete(id);
           client.takeConnection()?.destroy();
