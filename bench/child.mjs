@@ -8,7 +8,7 @@ import { CONTEXTS, MODES, WORKLOADS } from './config.mjs';
 
 const FILES = {
   W1: 'w1-acquire-release', W2: 'w2-contended', W3: 'w3-serial-select', W4: 'w4-throughput',
-  W5: 'w5-mixed-priority', W6: 'w6-result-sizes', W7: 'w7-saturday-burst',
+  W5: 'w5-mixed-priority', W6: 'w6-result-sizes', W7: 'w7-saturday-burst', W8: 'w8-pgbouncer',
 };
 
 const WARM_UP_LIMIT_MS = 30_000;
@@ -18,7 +18,7 @@ const { values: args } = parseArgs({
 });
 const url = args.url ?? process.env.DATABASE_URL;
 if (!FILES[args.workload] || !args.driver || !url) {
-  console.error('usage: node bench/child.mjs --driver wedpool|pg|postgresjs --workload W1..W7 --url postgres://… [--quick]');
+  console.error('usage: node bench/child.mjs --driver wedpool|pg|postgresjs --workload W1..W8 --url postgres://… [--quick]');
   process.exit(2);
 }
 

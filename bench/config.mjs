@@ -18,18 +18,22 @@ export const WORKLOADS = {
   W5: { title: 'mixed priority (120% load + critical stream)', scenario: 'mixed-priority' },
   W6: { title: 'wedding-guest result sizes', scenario: 'plain' },
   W7: { title: 'Saturday burst, 300 callers', scenario: 'saturday-burst' },
+  W8: { title: 'through PgBouncer (transaction mode), 64 callers', scenario: 'pgbouncer' },
 };
+
+/** W8: PgBouncer's server connections (`default_pool_size`), equal to the pools' size. */
+export const W8_SERVER_CONNECTIONS = POOL_SIZE;
 
 /** Durations in ms; `reps` is repetitions per library (interleaved). */
 export const MODES = {
   quick: {
     reps: 2,
-    w1: 300, w2MinSamples: 500, w3: 300, w4: 1_000, w4Pgbench: 1, w5: 1_200, w6: 250, w7: 1_200,
+    w1: 300, w2MinSamples: 500, w3: 300, w4: 1_000, w4Pgbench: 1, w5: 1_200, w6: 250, w7: 1_200, w8: 1_000,
     warmup: 150,
   },
   full: {
     reps: 5,
-    w1: 2_000, w2MinSamples: 5_000, w3: 2_000, w4: 5_000, w4Pgbench: 5, w5: 5_000, w6: 1_500, w7: 5_000,
+    w1: 2_000, w2MinSamples: 5_000, w3: 2_000, w4: 5_000, w4Pgbench: 5, w5: 5_000, w6: 1_500, w7: 5_000, w8: 5_000,
     warmup: 500,
   },
 };

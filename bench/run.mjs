@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [-- --reps N --only W1,W4 --libs wedpool,pg]`
-// Runs W1–W7 for WedPool, pg-pool and postgres.js (and pgbench as W4's floor when installed)
+// Runs W1–W8 for WedPool, pg-pool and postgres.js (and pgbench as W4's floor when installed)
 // against one PostgreSQL: DATABASE_URL if set, else a throwaway server (scripts/lib/postgres.mjs)
-// stopped at the end. Every (library, workload, repetition) is a fresh process, interleaved
+// stopped at the end; W8 goes through a PgBouncer in transaction mode started in front of it
+// (scripts/lib/pgbouncer.mjs; skipped with a note when pgbouncer is not installed). Every (library, workload, repetition) is a fresh process, interleaved
 // A1 B1 C1 A2 B2 C2 …; prints medians (min–max) and the targets, and writes
 // bench/results/latest.md and latest.json (a full run of everything only; `--quick` writes
 // quick.*, a run narrowed by --only/--libs/--reps writes partial.*). Exits non-zero when any
@@ -13,8 +14,9 @@ import { parseArgs } from 'node:util';
 
 import pg from 'pg';
 
+import { findPgBouncer, startPgBouncer } from '../scripts/lib/pgbouncer.mjs';
 import { withDatabase } from '../scripts/lib/postgres.mjs';
-import { LABELS, LIBRARIES, MODES, W7, WORKLOADS } from './config.mjs';
+import { LABELS, LIBRARIES, MODES, W7, W8_SERVER_CONNECTIONS, WORKLOADS } from './config.mjs';
 import { aggregate } from './lib/aggregate.mjs';
 import { describeMachine, nativeBuild } from './lib/machine.mjs';
 import { findPgbench, pgbenchCommand, runPgbench } from './lib/pgbench.mjs';
@@ -28,7 +30,7 @@ const { values: args } = parseArgs({
 const modeName = args.quick ? 'quick' : 'full';
 const mode = MODES[modeName];
 const reps = args.reps ? Number(args.reps) : mode.reps;
-const workloads = args.only ? args.only.split(',').map((w) => w.trim().toUpperCase()) : Object.keys(WORKLOADS);
+let workloads = args.only ? args.only.split(',').map((w) => w.trim().toUpperCase()) : Object.keys(WORKLOADS);
 const libraries = args.libs ? args.libs.split(',') : LIBRARIES;
 const log = (line) => process.stderr.write(`${line}\n`);
 const resultName = args.quick ? 'quick' : args.only || args.libs || args.reps ? 'partial' : 'latest';
@@ -57,7 +59,7 @@ function runChild(library, workload, url) {
 
 function headline(figures = []) {
   const pick = (id) => figures.find((f) => f.id === id);
-  const f = pick('W1.p50') ?? pick('W2.1024.p99') ?? pick('W3.p50') ?? pick('W4.qps') ?? pick('W5.critical.p99') ?? pick('W6.1000.p50') ?? pick('W7.all.p99');
+  const f = pick('W1.p50') ?? pick('W2.1024.p99') ?? pick('W3.p50') ?? pick('W4.qps') ?? pick('W5.critical.p99') ?? pick('W6.1000.p50') ?? pick('W7.all.p99') ?? pick('W8.qps');
   return f ? `${f.label} ${fmt(f.value, f.unit)} ${f.unit}` : '';
 }
 
@@ -88,6 +90,24 @@ await withDatabase(async (url, server) => {
   if (workloads.includes('W7') && serverInfo.maxConnections < W7.baseMax * W7.multiplier + 10) {
     warnings.push(`max_connections is ${serverInfo.maxConnections}: W7 needs ${W7.baseMax * W7.multiplier} for WedPool's scaled pool.`);
   }
+  let bouncer = null;
+  if (workloads.includes('W8')) {
+    if (findPgBouncer()) {
+      const server = new URL(url);
+      bouncer = await startPgBouncer({
+        serverHost: server.hostname,
+        serverPort: Number(server.port || 5432),
+        user: decodeURIComponent(server.username) || 'postgres',
+        poolSize: W8_SERVER_CONNECTIONS,
+      });
+      server.port = String(bouncer.port);
+      bouncer.benchUrl = server.toString();
+      log(`W8 goes through ${bouncer.version} (transaction mode, default_pool_size = ${W8_SERVER_CONNECTIONS}) on port ${bouncer.port}`);
+    } else {
+      warnings.push('pgbouncer was not found (Debian: pgbouncer): W8 (through PgBouncer) was skipped.');
+      workloads = workloads.filter((w) => w !== 'W8');
+    }
+  }
   const machine = describeMachine(serverInfo, pgbench);
   log(`${modeName} run: ${workloads.join(' ')} × ${libraries.map((l) => LABELS[l]).join(', ')} × ${reps} reps on ${serverInfo.version}${pgbench || !workloads.includes('W4') ? '' : ' (pgbench: not found, skipped)'}`);
 
@@ -96,7 +116,7 @@ await withDatabase(async (url, server) => {
     for (const workload of workloads) {
       for (let rep = 1; rep <= reps; rep++) {
         for (const library of libraries) {
-          const message = await runChild(library, workload, url);
+          const message = await runChild(library, workload, workload === 'W8' ? bouncer.benchUrl : url);
           runs.push({ workload, library, rep, ...message });
           log(`  ${workload} rep ${rep}/${reps} ${LABELS[library].padEnd(11)} ${message.error ? `ERROR ${message.error.split('\n')[0]}` : headline(message.figures)}`);
         }
@@ -108,6 +128,7 @@ await withDatabase(async (url, server) => {
       }
     }
   } finally {
+    await bouncer?.stop();
     if (!server) await cleanUp(url).catch(() => {});
   }
 
@@ -123,6 +144,7 @@ await withDatabase(async (url, server) => {
     'WedPool: W5 has emergencyReservedConnections 2, multiplier 1, calendar frozen on Saturday 2026-06-13 (UTC); W7 base max 50 × 3 with a reserve of 5 on the same Saturday; other workloads freeze the calendar on a Wednesday. Peers ignore caller classes.',
     'Every process first opens all connections its pool may hold and runs a short warm-up of the workload; only the phase after that is measured.',
     `Node CPU is the whole process (all threads, so WedPool's tokio workers count), from process.cpuUsage(). pgbench: \`${pgbenchCommand(mode.w4Pgbench)}\`.`,
+    ...(bouncer ? [`W8: ${bouncer.version} in transaction mode (default_pool_size ${W8_SERVER_CONNECTIONS}) in front of the same server, 64 callers, \`select $1::int4 + 1\`; WedPool \`pgbouncer=true\`, postgres.js \`prepare: false\`, pg-pool's unnamed statements.`] : []),
     'Single runs on a 2-core machine vary; compare only figures taken side by side in one run.',
   ];
   const report = {

@@ -61,6 +61,8 @@ pub struct NativePoolOptions {
     pub maintenance_interval_millis: Option<f64>,
     /// statementCacheSize.
     pub statement_cache_size: Option<f64>,
+    /// prepare (false: unnamed statements only, for transaction-mode poolers).
+    pub prepare: Option<bool>,
     /// keepaliveMillis.
     pub keepalive_millis: Option<f64>,
     /// tcpUserTimeoutMillis.
@@ -119,6 +121,7 @@ impl From<NativePoolOptions> for PoolOptions {
             int8: o.int8,
             maintenance_interval_millis: o.maintenance_interval_millis,
             statement_cache_size: o.statement_cache_size,
+            prepare: o.prepare,
             keepalive_millis: o.keepalive_millis,
             max_lifetime_millis: o.max_lifetime_millis,
             query_timeout_millis: o.query_timeout_millis,

@@ -72,8 +72,17 @@ export interface WeddingPoolOptions {
   types?: { int8?: 'string' | 'bigint' | 'number' };
   /** How often idle reaping and calendar checks run (default 1,000 ms). */
   maintenanceIntervalMillis?: number;
-  /** Prepared statements kept per connection (default 256). */
+  /** Prepared statements kept per connection (default 256; unused when `prepare` is false). */
   statementCacheSize?: number;
+  /**
+   * Use named prepared statements, cached per connection (default true). `false` — or
+   * `pgbouncer=true` in the connection string — sends every statement as one unnamed
+   * Parse/Bind/Execute with parameter types left to the server, never creating a named
+   * statement: what PgBouncer, RDS Proxy and Supavisor in transaction mode can route. It also
+   * turns the fleet budget off unless `fleetBudget` asks for it (the server then sees the
+   * pooler's connections, not this pool's).
+   */
+  prepare?: boolean;
   /** Idle connections unused this long get a probe (an empty statement); also the TCP keepalive idle time (default 30,000 ms). */
   keepaliveMillis?: number;
   /** Unacknowledged data for this long kills a socket (`TCP_USER_TIMEOUT`; default 10,000 ms; 0: the OS default). */
@@ -90,7 +99,8 @@ export interface WeddingPoolOptions {
   leakDetectionThresholdMillis?: number;
   /**
    * Keep max within this instance's share of the server's `max_connections`, shared by all live
-   * instances of `applicationName` (default on). `false` turns it off.
+   * instances of `applicationName` (default on; off when `prepare` is false or the connection
+   * string says `pgbouncer=true`). `false` turns it off.
    */
   fleetBudget?: boolean | FleetBudgetOptions;
   /** The traffic learner behind predictive pre-scaling. */
@@ -194,6 +204,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     check('weddingCalendar.dates.timezone', d.timezone, 'string');
     return { date: d.date, timezone: d.timezone };
   });
+  check('prepare', o.prepare, 'boolean');
   const fleet = typeof o.fleetBudget === 'boolean' ? { enabled: o.fleetBudget } : o.fleetBudget;
   checkObject('fleetBudget', fleet);
   check('fleetBudget.enabled', fleet?.enabled, 'boolean');
@@ -234,6 +245,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     int8,
     maintenanceIntervalMillis: o.maintenanceIntervalMillis,
     statementCacheSize: o.statementCacheSize,
+    prepare: o.prepare,
     keepaliveMillis: o.keepaliveMillis,
     tcpUserTimeoutMillis: o.tcpUserTimeoutMillis,
     maxLifetimeMillis: o.maxLifetimeMillis,

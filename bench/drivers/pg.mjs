@@ -1,5 +1,6 @@
 // pg-pool (node-postgres) driver: the library-specific half of every workload. It has no
-// priorities or reserve, so caller contexts are ignored; W7 uses a fixed pool of 50.
+// priorities or reserve, so caller contexts are ignored; W7 uses a fixed pool of 50. Its
+// queries are unnamed statements, so W8 (through PgBouncer) needs no special setting.
 import pg from 'pg';
 
 import { POOL_SIZE, W7 } from '../config.mjs';

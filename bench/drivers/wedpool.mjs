@@ -2,7 +2,7 @@
 // query) over the built package (dist/ + native/; `npm run build` makes them).
 // Scenarios: plain (10 connections, calendar frozen on a Wednesday, no reserve),
 // mixed-priority (W5: 10 connections, reserve 2, multiplier 1, frozen on a Saturday in UTC),
-// saturday-burst (W7: base max 50 × 3 on a Saturday, reserve 5).
+// saturday-burst (W7: base max 50 × 3 on a Saturday, reserve 5), pgbouncer (W8: pgbouncer=true).
 import { createRequire } from 'node:module';
 
 import { POOL_SIZE, SATURDAY, W5, W7 } from '../config.mjs';
@@ -16,6 +16,9 @@ function options(url, scenario) {
   switch (scenario) {
     case 'mixed-priority':
       return { ...common, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1, emergencyReservedConnections: W5.reserve };
+    case 'pgbouncer':
+      // W8: the URL points at PgBouncer; no named prepared statements (and no fleet budget).
+      return { ...common, connectionString: `${url}${url.includes('?') ? '&' : '?'}pgbouncer=true`, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1 };
     case 'saturday-burst':
       return { ...common, basePoolSize: size(W7.baseMax), weddingDayMultiplier: W7.multiplier, emergencyReservedConnections: W7.reserve };
     default:
@@ -26,7 +29,7 @@ function options(url, scenario) {
 export async function createDriver({ url, scenario }) {
   const { WeddingAwareConnectionPool } = require('../../dist/index.js');
   const pool = new WeddingAwareConnectionPool(options(url, scenario));
-  pool.setCalendarTime(scenario === 'plain' ? WEDNESDAY : SATURDAY);
+  pool.setCalendarTime(scenario === 'plain' || scenario === 'pgbouncer' ? WEDNESDAY : SATURDAY);
   return {
     maxSize: pool.stats().maxSize,
     acquire: (ctx) => pool.getConnection(ctx),

@@ -1,3 +1,4 @@
 //! Configuration: pool options as the user writes them and their validation.
 
+pub(crate) mod conn_params;
 pub(crate) mod options;

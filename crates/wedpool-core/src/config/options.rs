@@ -100,6 +100,9 @@ pub struct PoolOptions {
     pub maintenance_interval_millis: Option<f64>,
     /// `statementCacheSize`: prepared statements kept per connection (default 256).
     pub statement_cache_size: Option<f64>,
+    /// `prepare`: use named prepared statements (default true; false — or `pgbouncer=true` in
+    /// the connection string — for transaction-mode poolers such as PgBouncer).
+    pub prepare: Option<bool>,
     /// `keepaliveMillis`: idle connections unused this long get a probe (default 30,000).
     pub keepalive_millis: Option<f64>,
     /// `maxLifetimeMillis`: connections are retired after this long, ±10% (default 1,800,000; 0: never).
@@ -114,7 +117,8 @@ pub struct PoolOptions {
     /// `localTimezone`: the IANA zone in which `date` and `timestamp` values are read (the
     /// facade passes Node's; default: `TZ`, else the system's zone, else UTC).
     pub local_timezone: Option<String>,
-    /// `fleetBudget.enabled`: keep max within this instance's share of the server (default true).
+    /// `fleetBudget.enabled`: keep max within this instance's share of the server (default true;
+    /// false in PgBouncer mode, where the server sees the pooler's connections, not ours).
     pub fleet_budget: Option<bool>,
     /// `fleetBudget.safetyMargin`: server slots left free for everyone else (default 3).
     pub fleet_margin: Option<f64>,
@@ -147,6 +151,9 @@ pub struct PoolConfig {
     pub maintenance_interval: Duration,
     /// Prepared statements kept per connection before the cache is cleared.
     pub statement_cache_size: usize,
+    /// Whether statements are prepared as named statements and cached (false: every statement
+    /// goes as one unnamed Parse/Bind/Execute, for transaction-mode poolers).
+    pub prepare: bool,
     /// Idle time after which a connection is probed.
     pub keepalive: Duration,
     /// Age after which an idle connection is retired (paused on wedding days); `None`: never.
@@ -170,6 +177,16 @@ pub struct PoolConfig {
 }
 
 impl PoolConfig {
+    /// How statements are sent: named and cached, or unnamed (`prepare: false`).
+    pub fn statement_mode(&self) -> crate::conn::query::StatementMode {
+        use crate::conn::query::StatementMode;
+        if self.prepare {
+            StatementMode::Prepared { cache_size: self.statement_cache_size }
+        } else {
+            StatementMode::Unnamed
+        }
+    }
+
     /// How result values are decoded.
     pub fn decode_options(&self) -> crate::codec::decode::DecodeOptions {
         crate::codec::decode::DecodeOptions { int8: self.int8, local: self.local_timezone, text: false }
@@ -249,13 +266,26 @@ impl PoolConfig {
         }
         let mut connect = options.connect.clone();
         connect.keepalive_millis = connect.keepalive_millis.or(Some(keepalive.as_millis() as f64));
+        let connect = ConnectSettings::from_options(&connect)?;
+        let prepare = match (options.prepare, connect.pgbouncer) {
+            (Some(true), true) => {
+                return Err(PoolError::invalid_config(
+                    "prepare",
+                    "cannot be true when the connection string says pgbouncer=true (named prepared statements \
+                     do not survive a transaction-mode pooler)",
+                ))
+            }
+            (Some(p), _) => p,
+            (None, pgbouncer) => !pgbouncer,
+        };
         Ok(PoolConfig {
+            prepare,
             keepalive,
             max_lifetime: (!lifetime.is_zero()).then_some(lifetime),
             query_timeout: (!query_timeout.is_zero()).then_some(query_timeout),
             max_waiting,
             unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
-            fleet_budget: options.fleet_budget.unwrap_or(true),
+            fleet_budget: options.fleet_budget.unwrap_or(prepare),
             fleet_margin: count("fleetBudget.safetyMargin", options.fleet_margin, 3)?,
             fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 10_000)?
                 .max(Duration::from_millis(100)),
@@ -273,7 +303,7 @@ impl PoolConfig {
                 Some(z) => timezone("localTimezone", z)?,
                 None => system_timezone(),
             },
-            connect: ConnectSettings::from_options(&connect)?,
+            connect,
             scaling: ScalingPolicy { base_min: min, base_max: max, wedding_day_multiplier: multiplier },
             reserve,
             acquire_timeout: millis("basePoolSize.acquireTimeoutMillis", options.acquire_timeout_millis, 30_000)?,
@@ -449,6 +479,33 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn pgbouncer_mode_turns_prepare_and_the_fleet_budget_off() {
+        let c = with(|o| o.connect.connection_string = Some("postgres://u@h:6432/db?pgbouncer=true".into())).unwrap();
+        assert!(!c.prepare && !c.fleet_budget);
+        let c = with(|o| o.prepare = Some(false)).unwrap();
+        assert!(!c.prepare && !c.fleet_budget);
+        let c = with(|o| {
+            o.prepare = Some(false);
+            o.fleet_budget = Some(true)
+        })
+        .unwrap();
+        assert!(c.fleet_budget, "asked for explicitly");
+        let c = with(|_| {}).unwrap();
+        assert!(c.prepare && c.fleet_budget);
+    }
+
+    #[test]
+    fn prepare_true_contradicting_pgbouncer_true_is_rejected() {
+        let r = with(|o| {
+            o.connect.connection_string = Some("host=h pgbouncer=true".into());
+            o.prepare = Some(true)
+        });
+        assert_eq!(field_of(r), "prepare");
+        let r = with(|o| o.connect.connection_string = Some("host=h pgbouncer=perhaps".into()));
+        assert_eq!(field_of(r), "connectionString");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 
+use crate::config::conn_params::{parse_bool, take_params};
 use crate::config::options::{millis, redact_connection_string, ConnectOptions};
 use crate::conn::driver::{with_fate, ConnectionFate, FateConnect};
 use crate::conn::identity::Identity;
@@ -29,6 +30,8 @@ pub struct ConnectSettings {
     pub instance: String,
     /// The app part of `application_name` (shortened to fit 63 bytes with the instance id).
     pub app_tag: String,
+    /// `pgbouncer=true` was in the connection string: a transaction-mode pooler is in front.
+    pub pgbouncer: bool,
     password: Option<String>,
 }
 
@@ -47,7 +50,14 @@ impl ConnectSettings {
     /// Fails with `INVALID_CONFIG` (`connectionString`, `port`, …) when the connection string
     /// cannot be parsed or asks for TLS, which this version does not support yet.
     pub fn from_options(o: &ConnectOptions) -> Result<Self, PoolError> {
-        let mut pg = match &o.connection_string {
+        let own = o.connection_string.as_deref().map(|s| take_params(s, &["pgbouncer"]));
+        let pgbouncer = match own.as_ref().and_then(|t| t.get("pgbouncer")) {
+            None => false,
+            Some(v) => parse_bool(v).ok_or_else(|| {
+                PoolError::invalid_config("connectionString", format!("pgbouncer must be true or false, got {v:?}"))
+            })?,
+        };
+        let mut pg = match own.as_ref().map(|t| t.rest.as_str()) {
             Some(s) => tokio_postgres::Config::from_str(s).map_err(|e| {
                 let mut message = format!("cannot be parsed ({e})");
                 if let Some(secret) = o.password.as_deref().filter(|p| !p.is_empty()) {
@@ -109,7 +119,16 @@ impl ConnectSettings {
         }
         let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
         let target = describe(&pg);
-        Ok(ConnectSettings { pg, target, connect_timeout, app, instance, app_tag: identity.app_tag, password })
+        Ok(ConnectSettings {
+            pg,
+            target,
+            connect_timeout,
+            app,
+            instance,
+            app_tag: identity.app_tag,
+            pgbouncer,
+            password,
+        })
     }
 
     /// A deadpool pool of `max_size` objects over these settings. Its own wait queue is never

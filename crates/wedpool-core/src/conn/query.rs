@@ -1,5 +1,5 @@
 //! Running one statement on a connection: bound parameters, a per-connection prepared
-//! statement cache, decoded rows.
+//! statement cache (or unnamed statements for transaction-mode poolers), decoded rows.
 //!
 //! Parameters travel as node-postgres sends them: text (the server converts it to the
 //! parameter's type) or, for Buffers, binary bytes. The server therefore applies its own input
@@ -8,8 +8,8 @@
 use bytes::BytesMut;
 use deadpool_postgres::Object;
 use futures_util::{pin_mut, TryStreamExt};
-use tokio_postgres::error::Severity;
-use tokio_postgres::types::{Format, IsNull, ToSql, Type};
+use tokio_postgres::error::{Severity, SqlState};
+use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type};
 
 use crate::codec::decode::{decode_row, DecodeOptions};
 use crate::codec::value::Value;
@@ -89,7 +89,20 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
 }
 
-/// Runs `sql` with `params` on `client`, preparing it once per connection.
+/// How statements are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementMode {
+    /// Prepared once per connection as a named statement, kept in a cache of this many.
+    Prepared {
+        /// Statements kept per connection before the cache is cleared.
+        cache_size: usize,
+    },
+    /// One unnamed Parse/Bind/Execute per call, parameter types left to the server: what a
+    /// transaction-mode pooler (PgBouncer, RDS Proxy, Supavisor) can route.
+    Unnamed,
+}
+
+/// Runs `sql` with `params` on `client`, as `mode` says.
 ///
 /// Fails with [`PoolError::InvalidParameter`] for a wrong number of parameters,
 /// [`PoolError::Database`] when the server rejects the statement, and
@@ -99,7 +112,7 @@ pub async fn execute(
     sql: &str,
     params: &[Param],
     decode: DecodeOptions,
-    statement_cache_size: usize,
+    mode: StatementMode,
 ) -> Result<QueryResult, PoolError> {
     if params.len() > MAX_PARAMETERS {
         return Err(PoolError::InvalidParameter {
@@ -107,21 +120,30 @@ pub async fn execute(
             message: format!("a statement takes at most {MAX_PARAMETERS} parameters, got {}", params.len()),
         });
     }
-    if client.statement_cache.size() >= statement_cache_size.max(1) {
-        client.statement_cache.clear();
-    }
-    let statement = client.prepare_cached(sql).await.map_err(prepare_error)?;
-    if statement.params().len() != params.len() {
-        return Err(PoolError::InvalidParameter {
-            index: params.len().min(statement.params().len()),
-            message: format!(
-                "the statement expects {} parameter(s) but {} were given",
-                statement.params().len(),
-                params.len()
-            ),
-        });
-    }
-    let fields = statement
+    let stream = match mode {
+        StatementMode::Prepared { cache_size } => {
+            if client.statement_cache.size() >= cache_size.max(1) {
+                client.statement_cache.clear();
+            }
+            let statement = client.prepare_cached(sql).await.map_err(prepare_error)?;
+            if statement.params().len() != params.len() {
+                return Err(PoolError::InvalidParameter {
+                    index: params.len().min(statement.params().len()),
+                    message: format!(
+                        "the statement expects {} parameter(s) but {} were given",
+                        statement.params().len(),
+                        params.len()
+                    ),
+                });
+            }
+            client.query_raw(&statement, params.iter()).await.map_err(query_error)?
+        }
+        StatementMode::Unnamed => {
+            let typed = params.iter().map(|p| (p as &(dyn ToSql + Sync), unspecified_type()));
+            client.query_typed_raw(sql, typed).await.map_err(|e| parameter_count_error(e, params.len()))?
+        }
+    };
+    let fields = stream
         .columns()
         .iter()
         .map(|c| Field {
@@ -133,7 +155,6 @@ pub async fn execute(
             data_type_modifier: c.type_modifier(),
         })
         .collect();
-    let stream = client.query_raw(&statement, params.iter()).await.map_err(query_error)?;
     pin_mut!(stream);
     let mut rows = Vec::new();
     while let Some(row) = stream.try_next().await.map_err(query_error)? {
@@ -146,6 +167,29 @@ pub async fn execute(
         matches!(command.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "MOVE" | "FETCH");
     let row_count = counted.then(|| stream.rows_affected().unwrap_or(rows.len() as u64));
     Ok(QueryResult { command, row_count, fields, rows })
+}
+
+/// A parameter type of OID 0: "unspecified", the server infers it from the statement, as it
+/// does for node-postgres and postgres.js.
+fn unspecified_type() -> Type {
+    Type::new("unspecified".into(), 0, Kind::Simple, "pg_catalog".into())
+}
+
+/// Without a described statement the server itself checks the parameter count (08P01,
+/// `bind message supplies 1 parameters, but prepared statement "" requires 2`); that is
+/// reported as [`PoolError::InvalidParameter`], as in prepared mode.
+fn parameter_count_error(e: tokio_postgres::Error, given: usize) -> PoolError {
+    if let Some(db) = e.as_db_error() {
+        if db.code() == &SqlState::PROTOCOL_VIOLATION && db.message().starts_with("bind message supplies") {
+            let expected =
+                db.message().rsplit("requires ").next().and_then(|n| n.trim().parse::<usize>().ok()).unwrap_or(given);
+            return PoolError::InvalidParameter {
+                index: given.min(expected),
+                message: format!("the statement expects {expected} parameter(s) but {given} were given"),
+            };
+        }
+    }
+    query_error(e)
 }
 
 /// Maps an error raised while a statement runs.

@@ -174,7 +174,7 @@ impl Lease {
             if learn {
                 self.learn_transaction_id(decode).await?;
             }
-            execute(&conn.object, sql, params, decode, config.statement_cache_size).await
+            execute(&conn.object, sql, params, decode, config.statement_mode()).await
         };
         let limit = match timeout {
             Some(t) if t.is_zero() => None,
@@ -204,7 +204,7 @@ impl Lease {
     /// A lost connection here means the `COMMIT` that follows was never sent.
     async fn learn_transaction_id(&self, decode: crate::codec::decode::DecodeOptions) -> Result<(), PoolError> {
         let sql = "select txid_current_if_assigned()::text";
-        match execute(&self.conn().object, sql, &[], decode, self.pool.config.statement_cache_size).await {
+        match execute(&self.conn().object, sql, &[], decode, self.pool.config.statement_mode()).await {
             Ok(result) => {
                 let id = match result.rows.first().and_then(|row| row.first()) {
                     Some(Value::Text(text)) => text.parse().unwrap_or(0),

@@ -18,6 +18,7 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use chrono::{DateTime, DurationRound, Utc};
+use tokio_postgres::types::Type;
 
 use crate::observe::events::PoolEvent;
 use crate::observe::remove_reason::RemoveReason;
@@ -138,8 +139,11 @@ impl PoolInner {
         let prefix = format!("wedpool:{}:%", like_escape(&self.config.connect.app_tag));
         let mine = self.config.connect.application_name();
         let deadline = self.config.connect.connect_timeout;
-        let row = match tokio::time::timeout(deadline, object.query_one(FLEET_SQL, &[&prefix, &mine])).await {
-            Ok(Ok(row)) => row,
+        // One unnamed statement: it must also work through a transaction-mode pooler.
+        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 2] =
+            [(&prefix, Type::TEXT), (&mine, Type::TEXT)];
+        let row = match tokio::time::timeout(deadline, object.query_typed(FLEET_SQL, &params)).await {
+            Ok(Ok(rows)) => rows.into_iter().next()?,
             _ => return None,
         };
         let n = |name: &str| row.try_get::<_, i32>(name).map(|v| v.max(0) as usize).unwrap_or(0);
