@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ConnectionReleasedError, DatabaseError, Pool, UnsupportedSubmittableError, WeddingAwareConnectionPool } from '../dist/pg/index.js';
 import { realPgPool, wedPgPool } from './support/pg-compat';
-import { DATABASE_URL, eventually, sleep } from './support/pool';
+import { DATABASE_URL, SATURDAY, WEDNESDAY, eventually, sleep } from './support/pool';
 
 type AnyPool = Pool | pg.Pool;
 
@@ -313,6 +313,28 @@ describe('wedpool/pg pool', () => {
       expect(rows[0].search_path).toBe('pg_catalog');
     }
     expect(seen).toHaveLength(1);
+  });
+
+  it('max stays a hard cap on a wedding day unless wedding-day scaling is asked for', async () => {
+    const plain = wedPgPool({ max: 3 });
+    plain.wedpool.setCalendarTime(SATURDAY);
+    expect(plain.wedpool.isWeddingDay()).toBe(true);
+    expect(plain.wedpool.stats().maxSize).toBe(3);
+    const scaled = wedPgPool({ max: 3, weddingDayMultiplier: 2 });
+    scaled.wedpool.setCalendarTime(SATURDAY);
+    await eventually(() => scaled.wedpool.stats().maxSize === 6);
+  });
+
+  it('maxLifetimeSeconds retires a connection once it has lived that long', async () => {
+    const pool = wedPgPool({ maxLifetimeSeconds: 1 });
+    pool.wedpool.setCalendarTime(WEDNESDAY);
+    const removed: unknown[] = [];
+    pool.on('remove', (c) => removed.push(c));
+    const first = await pool.connect();
+    first.release();
+    await eventually(() => removed.length === 1, 5_000);
+    expect(removed[0]).toBe(first);
+    expect(pool.totalCount).toBe(0);
   });
 
   it('idleTimeoutMillis closes idle connections and emits remove with the client', async () => {

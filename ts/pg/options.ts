@@ -20,7 +20,10 @@ export interface PoolConfig extends Omit<WeddingPoolOptions, 'password' | 'types
   password?: PasswordOption;
   /** `false` (default). TLS options are not available in this WedPool build. */
   ssl?: boolean | Record<string, unknown>;
-  /** Connections at most (default 10, as pg); `basePoolSize.max` takes precedence. */
+  /**
+   * Connections at most (default 10, as pg): a hard cap, as in pg, unless `weddingDayMultiplier`
+   * (default 1 here) scales it on wedding days. `basePoolSize.max` takes precedence.
+   */
   max?: number;
   /** Connections kept open (default 0); `basePoolSize.min` takes precedence. */
   min?: number;
@@ -178,12 +181,16 @@ export function toWeddingOptions(config: PoolConfig, password: string | undefine
   base.acquireTimeoutMillis ??= connectionTimeout ? connectionTimeout : 2_147_483_647;
   if (connectionTimeout && opts.connectTimeoutMillis === undefined) opts.connectTimeoutMillis = connectionTimeout;
   opts.basePoolSize = base;
-  // Idle connections are reaped by the maintenance pass: run it often enough for short timeouts.
-  if (opts.maintenanceIntervalMillis === undefined && base.idleTimeoutMillis > 0) {
-    opts.maintenanceIntervalMillis = Math.min(1_000, Math.max(10, Math.floor(base.idleTimeoutMillis / 2)));
-  }
+  // `max` is a hard cap, as in pg: wedding-day scaling only when asked for.
+  opts.weddingDayMultiplier ??= 1;
   const lifetime = nonNegative('maxLifetimeSeconds', config.maxLifetimeSeconds);
   if (lifetime && opts.maxLifetimeMillis === undefined) opts.maxLifetimeMillis = lifetime * 1000;
+  // Idle and expired connections are retired by the maintenance pass: run it often enough for
+  // short timeouts and lifetimes.
+  if (opts.maintenanceIntervalMillis === undefined) {
+    const soonest = Math.min(base.idleTimeoutMillis > 0 ? base.idleTimeoutMillis / 2 : Infinity, lifetime ? (lifetime * 1000) / 4 : Infinity);
+    if (soonest < 1_000) opts.maintenanceIntervalMillis = Math.max(10, Math.floor(soonest));
+  }
   const queryTimeout = nonNegative('query_timeout', config.query_timeout);
   if (queryTimeout !== undefined && opts.queryTimeoutMillis === undefined) opts.queryTimeoutMillis = queryTimeout;
   const keepalive = nonNegative('keepAliveInitialDelayMillis', config.keepAliveInitialDelayMillis);
