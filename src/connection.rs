@@ -100,6 +100,14 @@ impl NativeConnection {
         }
     }
 
+    /// What was learned before the current transaction's COMMIT: `null` when it was not asked
+    /// (its COMMIT was never sent), `""` when it had no id (it wrote nothing), else the id.
+    #[napi(getter)]
+    pub fn learned_transaction_id(&self) -> Option<String> {
+        let learned = self.current()?.learned_transaction_id()?;
+        Some(learned.map(|id| id.to_string()).unwrap_or_default())
+    }
+
     /// Gives the connection back; with `destroy`, closes it instead of reusing it. `false` when
     /// it had already been released.
     #[napi]

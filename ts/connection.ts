@@ -122,6 +122,14 @@ export class PoolConnection {
     if (!this.#released) this.#native.learnTransactionIds(true);
   }
 
+  /**
+   * @internal What was learned before the current transaction's COMMIT: `null` when it was not
+   * asked (its COMMIT was never sent), `''` when it had no id (it wrote nothing), else the id.
+   */
+  get learnedTransactionId(): string | null {
+    return this.#released ? null : (this.#native.learnedTransactionId ?? null);
+  }
+
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */
   release(): void {
     this.#giveBack(false);

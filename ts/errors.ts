@@ -128,23 +128,25 @@ export class ConnectionLostError extends WedPoolError {
 }
 
 /**
- * The connection was lost while COMMIT was answered, and another connection learned that the
- * server aborted the transaction (e.g. a deferred constraint failed at COMMIT): nothing it wrote
- * remains, so running it again is safe. `cause` is the {@link ConnectionLostError}.
+ * The answer to COMMIT was lost (the connection broke, or the COMMIT ran past its deadline), and
+ * another connection learned that the server aborted the transaction (e.g. a deferred constraint
+ * failed at COMMIT): nothing it wrote remains, so running it again is safe. `cause` is the
+ * {@link ConnectionLostError} or `QueryTimeoutError`.
  */
 export class CommitAbortedError extends WedPoolError {
   /** The aborted transaction (decimal text). */
   readonly transactionId: string;
   /** Always `true`: nothing was committed. */
   readonly safeToRetry = true;
-  constructor(transactionId: string, cause: ConnectionLostError) {
-    super(`the connection was lost during COMMIT and the server reports transaction ${transactionId} aborted: nothing was committed, safe to retry`, 'COMMIT_ABORTED', { cause });
+  constructor(transactionId: string, cause: WedPoolError) {
+    super(`the answer to COMMIT was lost and the server reports transaction ${transactionId} aborted: nothing was committed, safe to retry`, 'COMMIT_ABORTED', { cause });
     this.transactionId = transactionId;
   }
 }
 
 /**
- * The connection was lost during COMMIT and the outcome could not be learned (the server stayed
+ * The answer to COMMIT was lost (connection broken, or COMMIT past its deadline) and the outcome
+ * could not be learned (the server stayed
  * unreachable past `commitOutcomeTimeoutMillis`, the transaction stayed in progress, or its id is
  * too old). It may have committed: reconcile with `transactionId` (`txid_status(id)` /
  * `pg_xact_status(id)` on the server) before doing it again. Never retried by `transaction()`.
@@ -154,8 +156,8 @@ export class CommitOutcomeUnknownError extends WedPoolError {
   readonly transactionId: string;
   /** Why it could not be learned. */
   readonly reason: string;
-  constructor(transactionId: string, reason: string, cause: ConnectionLostError) {
-    super(`the connection was lost during COMMIT of transaction ${transactionId} and its outcome is unknown (${reason}); it may have committed: reconcile before retrying`, 'COMMIT_OUTCOME_UNKNOWN', { cause });
+  constructor(transactionId: string, reason: string, cause: WedPoolError) {
+    super(`the answer to the COMMIT of transaction ${transactionId} was lost and its outcome is unknown (${reason}); it may have committed: reconcile before retrying`, 'COMMIT_OUTCOME_UNKNOWN', { cause });
     this.transactionId = transactionId;
     this.reason = reason;
   }

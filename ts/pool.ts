@@ -197,7 +197,8 @@ export class WeddingAwareConnectionPool extends EventEmitter {
    *
    * With `retries`, `fn` runs again (told which `attempt` it is) only when the earlier attempt
    * is known not to have committed: 40001, 40P01, the connection lost before COMMIT was sent,
-   * or a COMMIT the server reports aborted. When the answer to COMMIT is lost and
+   * or a COMMIT the server reports aborted. When the answer to COMMIT is lost (connection
+   * broken, or COMMIT past its deadline) and
    * `resolveCommitOutcome` is on (default for wedding-critical contexts), another connection
    * asks the server: committed → resolves (and emits `commitResolved`); aborted → rejects
    * with `CommitAbortedError` (safe to retry); undecided by `commitOutcomeTimeoutMillis` →

@@ -4,7 +4,7 @@
  */
 import type { PoolConnection } from './connection';
 import { contextFlags } from './context';
-import { CommitAbortedError, CommitOutcomeUnknownError, ConfigError, ConnectionLostError, DatabaseError } from './errors';
+import { CommitAbortedError, CommitOutcomeUnknownError, ConfigError, ConnectionLostError, DatabaseError, QueryTimeoutError, type WedPoolError } from './errors';
 import type { NativeCommitOutcome } from './native';
 import type { AcquireOptions, DatabaseContext, PoolEvents } from './types';
 
@@ -20,8 +20,9 @@ export interface TransactionOptions extends AcquireOptions {
    */
   retries?: number;
   /**
-   * When the connection is lost while COMMIT is answered, ask another connection what became of
-   * the transaction (`txid_status`) instead of rejecting with `ConnectionLostError`. Costs one
+   * When the answer to COMMIT is lost (the connection broke after it was written, or it ran past
+   * `queryTimeoutMillis`), ask another connection what became of the transaction (`txid_status`)
+   * instead of rejecting with `ConnectionLostError` / `QueryTimeoutError`. Costs one
    * round trip before each COMMIT (to learn the transaction id). Default: on for wedding-critical
    * contexts (`isWeddingCritical` or `isCriticalOperation`), off otherwise.
    */
@@ -130,8 +131,15 @@ async function attemptOnce<T>(
       await conn.query('COMMIT');
       return { value };
     } catch (err) {
-      if (!(err instanceof ConnectionLostError) || !err.sent || !how.resolve) return new Failed(err, false);
-      return await resolveLostCommit(host, ctx, err, value, info.attempt, how.deadline);
+      // The COMMIT may have been applied: its answer was lost, or it ran past its deadline.
+      const answerLost = (err instanceof ConnectionLostError && err.sent) || err instanceof QueryTimeoutError;
+      // Not asked: the COMMIT was never sent (or the transaction had already failed).
+      const learned = conn.learnedTransactionId;
+      if (!answerLost || !how.resolve || learned === null) return new Failed(err, false);
+      // Close it first: a transaction still open on it (a COMMIT that never arrived) ends only
+      // when its session does, and would stay "in progress" for as long as we held it.
+      conn.destroy();
+      return await resolveLostCommit(host, ctx, err as WedPoolError, learned, value, info.attempt, how.deadline);
     }
   } finally {
     if (!conn.released) conn.release();
@@ -142,7 +150,8 @@ async function attemptOnce<T>(
 async function resolveLostCommit<T>(
   host: TransactionHost,
   ctx: DatabaseContext | undefined,
-  lost: ConnectionLostError,
+  lost: WedPoolError,
+  learned: string,
   value: T,
   attempt: number,
   deadline: number,
@@ -150,8 +159,8 @@ async function resolveLostCommit<T>(
   const started = Date.now();
   const report = (transactionId: string | null, outcome: CommitResolvedEvent['outcome']) =>
     host.emit('commitResolved', { transactionId, outcome, resolvedAfterConnectionLoss: true, attempt, resolveMillis: Date.now() - started, context: ctx });
-  const id = lost.transactionId;
-  if (id === undefined) {
+  const id = learned;
+  if (id === '') {
     // No id was assigned: the transaction wrote nothing, so committed or not changes nothing.
     report(null, 'committed');
     return { value };

@@ -42,13 +42,14 @@ afterEach(async () => {
   await proxy?.close();
 });
 
-async function proxiedPool(): Promise<WeddingAwareConnectionPool> {
+async function proxiedPool(options: { queryTimeoutMillis?: number } = {}): Promise<WeddingAwareConnectionPool> {
   proxy = await startProxy({ port: Number(new URL(DATABASE_URL()).port || 5432) });
   const pool = new WeddingAwareConnectionPool({
     connectionString: proxy.url(DATABASE_URL()),
     fleetBudget: false,
     basePoolSize: { min: 0, max: 4 },
     applicationName: 'wedpool-commit-outcome',
+    ...options,
   });
   pools.push(pool);
   return pool;
@@ -173,4 +174,29 @@ describe('transaction(): the connection is lost before COMMIT is sent', () => {
       expect(await rows(retried.k)).toBe(1);
     });
   }
+});
+
+describe('transaction(): the COMMIT never reaches the server and runs past its deadline', () => {
+  it('asks while the server reports it in progress, learns it aborted, and runs it again once', async () => {
+    const pool = await proxiedPool({ queryTimeoutMillis: 1_000 });
+    const events: PoolEvents['commitResolved'][] = [];
+    pool.on('commitResolved', (e) => events.push(e));
+    const k = randomUUID();
+    const ids: string[] = [];
+    const attempts: number[] = [];
+    // While the COMMIT is held, the server still has the transaction open.
+    const seen = proxy.holdCommit().then(async () => (await admin.query('select txid_status($1::bigint) as s', [ids[0]])).rows[0].s);
+    await pool.transaction(payment, async (tx, { attempt }) => {
+      attempts.push(attempt);
+      // The server ends a session idle in a transaction after 3 s: that decides the held one.
+      await tx.query("set local idle_in_transaction_session_timeout = '3s'");
+      ids.push((await tx.query<{ id: string }>('select txid_current()::text as id')).rows[0].id);
+      await tx.query(`insert into ${table} (k) values ($1)`, [k]);
+    }, { retries: 1, commitOutcomeTimeoutMillis: 20_000 });
+    expect(await seen).toBe('in progress');
+    expect(attempts).toEqual([1, 2]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ outcome: 'aborted', transactionId: ids[0], attempt: 1 });
+    expect(await rows(k)).toBe(1);
+  });
 });

@@ -20,6 +20,7 @@
 //   new connections are reset as soon as they are accepted.
 // - `refuse`: stop listening (new connects get ECONNREFUSED); open connections keep working.
 // `cutAfterCommit()`: the next COMMIT reaches the server and its answer never reaches the client.
+// `holdCommit()`: the next COMMIT (and all after it on that connection) never reaches the server.
 // @ts-expect-error -- plain ESM helper without typings; typed below
 import { startProxy as startProxyImpl } from '../../scripts/lib/proxy.mjs';
 
@@ -55,6 +56,12 @@ export interface PgProxy {
    * is dropped and the client socket is reset. Resolves once the cut happened.
    */
   cutAfterCommit(): Promise<void>;
+  /**
+   * Arms a one-shot partition: the next COMMIT a client sends never reaches the server, nor does
+   * anything after it on that connection (not even its close); sockets stay open. Resolves once
+   * the COMMIT was held.
+   */
+  holdCommit(): Promise<void>;
   /** Resets every current client socket (RST) without changing the mode; returns how many. */
   resetAll(): number;
   stats(): ProxyStats;

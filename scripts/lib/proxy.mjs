@@ -27,6 +27,10 @@
 // forwarded to the server; the server's first bytes after it (its answer: CommandComplete, or
 // the error of a COMMIT that failed) are dropped and the client socket is reset, so the server
 // has decided while the client never hears. Resolves once the cut happened.
+// `holdCommit()` arms a one-shot partition that begins just as a COMMIT is written: the next
+// COMMIT a client sends never reaches the server, and neither does anything after it on that
+// connection (not even its close); both sockets stay open. The server holds the transaction open
+// ("in progress") until its session ends. Resolves once the COMMIT was held.
 // `resetAll()` resets the current sockets without changing the mode (returns how many).
 // `stats()` counts connections accepted (total, with timestamps) and open now.
 import { connect, createServer } from 'node:net';
@@ -109,6 +113,8 @@ export async function startProxy(target) {
   let counts = { accepted: 0, upstreamConnects: 0, acceptedAt: [] };
   /** The armed `cutAfterCommit()`: its resolver, until a COMMIT is seen. */
   let commitCut = null;
+  /** The armed `holdCommit()`: its resolver, until a COMMIT is seen. */
+  let commitHold = null;
 
   const isBlackhole = () => mode === 'blackhole';
   const delayMs = () => (typeof mode === 'object' ? Math.max(0, mode.delay) : 0);
@@ -156,6 +162,7 @@ export async function startProxy(target) {
   function attach(pair, src, dir) {
     src.on('data', (chunk) => {
       if (dir === 'up') pair.watch(chunk);
+      if (dir === 'up' && pair.heldUp) return;
       if (dir === 'down' && pair.cutOnAnswer) {
         // The server answered the COMMIT: the client never hears it.
         const done = pair.cutOnAnswer;
@@ -168,6 +175,7 @@ export async function startProxy(target) {
       pump(pair, dir);
     });
     const ended = () => {
+      if (dir === 'up' && pair.heldUp) return; // partitioned: the close does not travel either
       if (!pair.ended[dir]) {
         pair.ended[dir] = true;
         pump(pair, dir);
@@ -221,10 +229,16 @@ export async function startProxy(target) {
       ended: { up: false, down: false },
       done: false,
       cutOnAnswer: null,
+      heldUp: false,
       watch: commitWatcher(() => {
-        if (!commitCut) return;
-        pair.cutOnAnswer = commitCut;
-        commitCut = null;
+        if (commitHold) {
+          pair.heldUp = true;
+          commitHold();
+          commitHold = null;
+        } else if (commitCut) {
+          pair.cutOnAnswer = commitCut;
+          commitCut = null;
+        }
       }),
     };
     pairs.add(pair);
@@ -325,6 +339,11 @@ export async function startProxy(target) {
     cutAfterCommit: () =>
       new Promise((resolve) => {
         commitCut = resolve;
+      }),
+    /** Swallows the next COMMIT and everything after it on that connection; sockets stay open. */
+    holdCommit: () =>
+      new Promise((resolve) => {
+        commitHold = resolve;
       }),
     stats: () => ({
       ...counts,

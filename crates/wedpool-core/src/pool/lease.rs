@@ -19,6 +19,9 @@ use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::PoolInner;
 use crate::pool::state::PooledConnection;
 
+/// [`Lease`]'s `transaction_id` before it has been asked in the current transaction.
+const NOT_LEARNED: u64 = u64::MAX;
+
 /// A connection lent to one caller until it is dropped.
 pub struct Lease {
     conn: Option<PooledConnection>,
@@ -37,7 +40,8 @@ pub struct Lease {
     /// Ask the open transaction's id before sending its `COMMIT` (see
     /// [`Lease::learn_transaction_ids`]).
     learn_transaction_ids: AtomicBool,
-    /// The id of the current (or last committed) transaction, once learned; 0 when unknown.
+    /// The id of the current (or last committed) transaction: [`NOT_LEARNED`], 0 when it had
+    /// none (it wrote nothing), or the id.
     transaction_id: AtomicU64,
     pool: Arc<PoolInner>,
 }
@@ -78,7 +82,7 @@ impl Lease {
             in_transaction: AtomicBool::new(false),
             lost_unsent: AtomicBool::new(false),
             learn_transaction_ids: AtomicBool::new(false),
-            transaction_id: AtomicU64::new(0),
+            transaction_id: AtomicU64::new(NOT_LEARNED),
             pool,
         }
     }
@@ -165,7 +169,7 @@ impl Lease {
         let decode = crate::codec::decode::DecodeOptions { text: text_results, ..config.decode_options() };
         let in_transaction = self.in_transaction();
         if transaction_effect(sql) == TransactionEffect::Begins {
-            self.transaction_id.store(0, Ordering::Relaxed);
+            self.transaction_id.store(NOT_LEARNED, Ordering::Relaxed);
         }
         let learn = in_transaction && self.learn_transaction_ids.load(Ordering::Relaxed) && commits(sql);
         // Nothing can be written to a connection whose driver has already stopped.
@@ -233,9 +237,19 @@ impl Lease {
     }
 
     /// The id of the open (or last committed) transaction, when it was learned before its
-    /// `COMMIT`; `None` for a transaction that wrote nothing.
+    /// `COMMIT`; `None` for a transaction that wrote nothing or was not asked.
     pub fn transaction_id(&self) -> Option<u64> {
-        Some(self.transaction_id.load(Ordering::Relaxed)).filter(|&id| id != 0)
+        self.learned_transaction_id().flatten()
+    }
+
+    /// What was learned before the current transaction's `COMMIT`: `None` when it was not asked
+    /// (so its `COMMIT` was never sent), `Some(None)` when it had no id (it wrote nothing),
+    /// `Some(Some(id))`.
+    pub fn learned_transaction_id(&self) -> Option<Option<u64>> {
+        match self.transaction_id.load(Ordering::Relaxed) {
+            NOT_LEARNED => None,
+            id => Some(Some(id).filter(|&id| id != 0)),
+        }
     }
 
     /// Marks the connection for closing and sends the server a cancel request in the
