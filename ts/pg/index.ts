@@ -34,4 +34,6 @@ export {
   QueryTimeoutError,
   PoolOverloadedError,
   DatabaseUnavailableError,
+  CommitAbortedError,
+  CommitOutcomeUnknownError,
 } from '../errors';
