@@ -1,6 +1,7 @@
 // wedpool/pg: an application that sends BEGIN … COMMIT itself gets a ConnectionLostError that
 // says the COMMIT was sent, that its outcome is unknown, and which transaction it was; and a
-// statement the driver never wrote says `sent: false`. Faults are real, at the TCP proxy.
+// statement the driver never wrote says `sent: false`; a lost write outside a transaction says its
+// outcome is unknown, a lost read does not. Faults are real, at the TCP proxy.
 import { randomUUID } from 'node:crypto';
 
 import pg from 'pg';
@@ -84,7 +85,7 @@ describe('wedpool/pg: BEGIN … COMMIT whose answer is lost', () => {
   });
 });
 
-describe('statements the driver never wrote', () => {
+describe('lost statements outside transaction(): sent or not, outcome unknown or not', () => {
   it('a write on a connection already reset says sent: false; a lost write inside a transaction is not unknown', async () => {
     proxy = await startProxy({ port: Number(new URL(DATABASE_URL()).port || 5432) });
     const pool = new WeddingAwareConnectionPool({ connectionString: proxy.url(DATABASE_URL()), fleetBudget: false, basePoolSize: { min: 0, max: 2 } });
@@ -105,5 +106,26 @@ describe('statements the driver never wrote', () => {
     tx.release();
     expect(inTx).toBeInstanceOf(CoreConnectionLostError);
     expect(inTx.outcomeUnknown).toBe(false);
+  });
+
+  it('a write outside a transaction whose answer is lost: sent, outcome unknown, and it did apply; a lost read is not unknown', async () => {
+    proxy = await startProxy({ port: Number(new URL(DATABASE_URL()).port || 5432) });
+    const pool = new WeddingAwareConnectionPool({ connectionString: proxy.url(DATABASE_URL()), fleetBudget: false, basePoolSize: { min: 0, max: 2 } });
+    ends.push(() => pool.end({ timeoutMillis: 1_000 }));
+    const k = randomUUID();
+    const cut = proxy.cutAfterStatement(/^insert into wedpool_pg_commit_/);
+    const write = await pool.query(`insert into ${table} values ($1)`, [k]).catch((e) => e);
+    await cut;
+    expect(write).toBeInstanceOf(CoreConnectionLostError);
+    expect(write).toMatchObject({ sent: true, outcomeUnknown: true });
+    expect(write.message).toMatch(/outcome is unknown/);
+    // Never retried by pool.query, and the server did apply it: exactly one row.
+    expect((await admin.query(`select k from ${table} where k = $1`, [k])).rowCount).toBe(1);
+
+    const readCut = proxy.cutAfterStatement(/^select \$1::text as probe/);
+    const read = await pool.query('select $1::text as probe', ['x']).catch((e) => e);
+    await readCut;
+    expect(read).toBeInstanceOf(CoreConnectionLostError);
+    expect(read).toMatchObject({ sent: true, outcomeUnknown: false });
   });
 });

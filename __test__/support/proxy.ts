@@ -56,6 +56,8 @@ export interface PgProxy {
    * is dropped and the client socket is reset. Resolves once the cut happened.
    */
   cutAfterCommit(): Promise<void>;
+  /** {@link PgProxy.cutAfterCommit} for the next statement whose text matches `pattern`. */
+  cutAfterStatement(pattern: RegExp): Promise<void>;
   /**
    * Arms a one-shot partition: the next COMMIT a client sends never reaches the server, nor does
    * anything after it on that connection (not even its close); sockets stay open. Resolves once

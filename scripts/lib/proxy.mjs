@@ -27,6 +27,7 @@
 // forwarded to the server; the server's first bytes after it (its answer: CommandComplete, or
 // the error of a COMMIT that failed) are dropped and the client socket is reset, so the server
 // has decided while the client never hears. Resolves once the cut happened.
+// `cutAfterStatement(pattern)` does the same for the next statement whose text matches `pattern`.
 // `holdCommit()` arms a one-shot partition that begins just as a COMMIT is written: the next
 // COMMIT a client sends never reaches the server, and neither does anything after it on that
 // connection (not even its close); both sockets stay open. The server holds the transaction open
@@ -42,10 +43,10 @@ const COMMIT_SQL = /^\s*(commit|end)\b(?!\s+prepared)/i;
 
 /**
  * Follows the frontend messages of one client (startup, then type byte + length framing) and
- * calls `onCommit` when a COMMIT is sent: a simple query, or the Bind of a statement that was
- * prepared as COMMIT.
+ * calls `onStatement(sql)` when a statement is sent for execution: a simple query, or the Bind
+ * of a prepared statement (with the text it was prepared from).
  */
-function commitWatcher(onCommit) {
+function statementWatcher(onStatement) {
   let buf = Buffer.alloc(0);
   let startup = true;
   const statements = new Map();
@@ -72,14 +73,14 @@ function commitWatcher(onCommit) {
       if (buf.length < len + 1) return;
       const body = buf.subarray(5, len + 1);
       buf = buf.subarray(len + 1);
-      if (type === 'Q' && COMMIT_SQL.test(cstring(body, 0)[0])) onCommit();
+      if (type === 'Q') onStatement(cstring(body, 0)[0]);
       else if (type === 'P') {
         const [name, next] = cstring(body, 0);
         statements.set(name, cstring(body, next)[0]);
       } else if (type === 'B') {
         const [, next] = cstring(body, 0);
         const [statement] = cstring(body, next);
-        if (COMMIT_SQL.test(statements.get(statement) ?? '')) onCommit();
+        onStatement(statements.get(statement) ?? '');
       }
     }
   };
@@ -111,7 +112,7 @@ export async function startProxy(target) {
   let port = 0;
   let closed = false;
   let counts = { accepted: 0, upstreamConnects: 0, acceptedAt: [] };
-  /** The armed `cutAfterCommit()`: its resolver, until a COMMIT is seen. */
+  /** The armed `cutAfterCommit()` / `cutAfterStatement()`: `{ pattern, resolve }`, until matched. */
   let commitCut = null;
   /** The armed `holdCommit()`: its resolver, until a COMMIT is seen. */
   let commitHold = null;
@@ -230,13 +231,13 @@ export async function startProxy(target) {
       done: false,
       cutOnAnswer: null,
       heldUp: false,
-      watch: commitWatcher(() => {
-        if (commitHold) {
+      watch: statementWatcher((sql) => {
+        if (commitHold && COMMIT_SQL.test(sql)) {
           pair.heldUp = true;
           commitHold();
           commitHold = null;
-        } else if (commitCut) {
-          pair.cutOnAnswer = commitCut;
+        } else if (commitCut && commitCut.pattern.test(sql)) {
+          pair.cutOnAnswer = commitCut.resolve;
           commitCut = null;
         }
       }),
@@ -338,7 +339,12 @@ export async function startProxy(target) {
     /** Lets the next COMMIT reach the server and resets its client before the answer arrives. */
     cutAfterCommit: () =>
       new Promise((resolve) => {
-        commitCut = resolve;
+        commitCut = { pattern: COMMIT_SQL, resolve };
+      }),
+    /** The same for the next statement whose text matches `pattern`. */
+    cutAfterStatement: (pattern) =>
+      new Promise((resolve) => {
+        commitCut = { pattern, resolve };
       }),
     /** Swallows the next COMMIT and everything after it on that connection; sockets stay open. */
     holdCommit: () =>
