@@ -7,23 +7,29 @@ import { join } from 'node:path';
 import { repoRoot, run, type Packaged, type RunResult } from '../support/packaged';
 
 const QUERY_CJS = `const { WeddingAwareConnectionPool } = require('wedpool');
+const pg = require('wedpool/pg');
 (async () => {
   const pool = new WeddingAwareConnectionPool({ connectionString: process.env.DATABASE_URL });
+  const pgPool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
   try {
     const { rows } = await pool.query('select $1::int + 1 as n', [41]);
+    const pgResult = await pgPool.query('select $1::text as greeting', ['hello']);
     const binary = process.report.getReport().sharedObjects.find((f) => f.endsWith('.node'));
-    console.log(JSON.stringify({ rows, binary }));
+    console.log(JSON.stringify({ rows, pgRows: pgResult.rows, pgCommand: pgResult.command, binary }));
   } finally {
-    await pool.end();
+    await Promise.all([pool.end(), pgPool.end()]);
   }
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
 const QUERY_MJS = `import { WeddingAwareConnectionPool, WedPoolError, DatabaseError } from 'wedpool';
 import wedpool from 'wedpool';
+import { Pool } from 'wedpool/pg';
+import pg from 'wedpool/pg';
 import { createRequire } from 'node:module';
 
-const required = createRequire(import.meta.url)('wedpool');
+const require = createRequire(import.meta.url);
+const required = require('wedpool');
 const pool = new WeddingAwareConnectionPool({ connectionString: process.env.DATABASE_URL });
 try {
   const { rows } = await pool.query('select 7 as n');
@@ -33,8 +39,15 @@ try {
   } catch (err) {
     errorIsTyped = err instanceof DatabaseError && err instanceof required.WedPoolError && err.code === '42P01';
   }
+  const pgPool = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+  const pgClient = await pgPool.connect();
+  const pgRows = (await pgClient.query({ text: 'select 3 as n', rowMode: 'array' })).rows;
+  pgClient.release();
+  await pgPool.end();
   console.log(JSON.stringify({
     rows,
+    pgRows,
+    pgSameAsRequire: require('wedpool/pg').Pool === Pool && pg.Pool === Pool,
     sameClassAsRequire: required.WedPoolError === WedPoolError && required.WeddingAwareConnectionPool === WeddingAwareConnectionPool,
     defaultIsModule: wedpool === required,
     errorIsTyped,
@@ -54,13 +67,27 @@ export function describeError(err: unknown): string {
 }
 `;
 
-const IMPORTS = `import { WeddingAwareConnectionPool, WedPoolError, DatabaseError, type QueryResult } from 'wedpool';\n`;
+const IMPORTS = `import { WeddingAwareConnectionPool, WedPoolError, DatabaseError, type QueryResult } from 'wedpool';
+import { Pool, withWeddingContext, type PoolClient } from 'wedpool/pg';
+`;
+
+const PG_BODY = `const pgPool = new Pool({ connectionString: 'postgres://localhost/app', max: 4 });
+export async function critical(): Promise<number> {
+  const client: PoolClient = await pgPool.connect();
+  try {
+    const result = await withWeddingContext({ isWeddingCritical: true }, () => client.query<{ n: number }>('select 1 as n'));
+    return result.rows[0].n;
+  } finally {
+    client.release();
+  }
+}
+`;
 
 /** The consumer's TypeScript files: `.cts` and `.mts` for node16, `.ts` for bundler. */
 const SOURCES: Record<string, string> = {
-  'consumer.cts': IMPORTS + CONSUMER_BODY,
-  'consumer.mts': `${IMPORTS}import wedpool from 'wedpool';\nexport const Pool: typeof WeddingAwareConnectionPool = wedpool.WeddingAwareConnectionPool;\n${CONSUMER_BODY}`,
-  'bundled.ts': `${IMPORTS}import wedpool from 'wedpool';\nexport const Pool: typeof WeddingAwareConnectionPool = wedpool.WeddingAwareConnectionPool;\n${CONSUMER_BODY}`,
+  'consumer.cts': IMPORTS + CONSUMER_BODY + PG_BODY,
+  'consumer.mts': `${IMPORTS}import wedpool from 'wedpool';\nexport const WeddingPool: typeof WeddingAwareConnectionPool = wedpool.WeddingAwareConnectionPool;\n${CONSUMER_BODY}${PG_BODY}`,
+  'bundled.ts': `${IMPORTS}import wedpool from 'wedpool';\nexport const WeddingPool: typeof WeddingAwareConnectionPool = wedpool.WeddingAwareConnectionPool;\n${CONSUMER_BODY}${PG_BODY}`,
 };
 
 function tsconfig(resolution: 'node16' | 'bundler'): object {

@@ -2,9 +2,9 @@
 // stale) go into an empty project, offline, with an empty npm cache and a PATH without cargo or
 // rustc. The platform package arrives only through the root's optionalDependencies (the project
 // maps its name to the local tarball with `overrides`, as the registry would serve it). Then
-// the package is loaded with `require` and `import`, runs queries against the test database,
-// fails with a clear error when its platform package is missing, and type-checks as a
-// TypeScript dependency under `moduleResolution` node16 and bundler.
+// `wedpool` and `wedpool/pg` are loaded with `require` and `import` and run queries against the
+// test database; loading fails with a clear error when the platform package is missing; and a
+// TypeScript consumer type-checks under `moduleResolution` node16 and bundler.
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,19 +61,23 @@ describe.skipIf(skipReason !== null)('installing the packed tarballs without Rus
     expect(root.scripts).toBeUndefined();
   });
 
-  it('require("wedpool") runs queries with the binary from the platform package', async () => {
+  it('require("wedpool") and require("wedpool/pg") run queries with the binary from the platform package', async () => {
     const res = await node('query.cjs');
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out.rows).toEqual([{ n: 42 }]);
+    expect(out.pgRows).toEqual([{ greeting: 'hello' }]);
+    expect(out.pgCommand).toBe('SELECT');
     expect(out.binary).toContain(join('node_modules', packaged.platformPackage, `wedpool.${packaged.platform}.node`));
   });
 
-  it('import from "wedpool" runs queries and shares its classes with require', async () => {
+  it('import from "wedpool" and "wedpool/pg" runs queries and shares classes with require', async () => {
     const res = await node('query.mjs');
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({
       rows: [{ n: 7 }],
+      pgRows: [[3]],
+      pgSameAsRequire: true,
       sameClassAsRequire: true,
       defaultIsModule: true,
       errorIsTyped: true,

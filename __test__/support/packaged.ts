@@ -9,8 +9,24 @@ export const repoRoot = join(__dirname, '..', '..');
 export const pkgDir = join(repoRoot, 'pkg');
 const lockDir = join(repoRoot, '.tmp', 'package.lock');
 
+/**
+ * Set (to 1) where the tarballs come from elsewhere, e.g. the release workflow's build jobs:
+ * the specs then install pkg/ as it is instead of running `npm run package`.
+ */
+const usePrebuilt = process.env.WEDPOOL_USE_PKG === '1';
+
+/** This platform as the platform packages name it (`linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`). */
+export function hostPlatform(): string {
+  if (process.platform === 'linux') {
+    const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header;
+    return `linux-${process.arch}-${header.glibcVersionRuntime ? 'gnu' : 'musl'}`;
+  }
+  return process.platform === 'win32' ? `win32-${process.arch}-msvc` : `${process.platform}-${process.arch}`;
+}
+
 /** Why the tarballs cannot be made here, or null when they can. */
 export function packSkipReason(): string | null {
+  if (usePrebuilt) return null;
   if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
     return `npm run package builds the linux-gnu binary with napi-rs's cross toolchain, which runs only on Linux x64/arm64 (this is ${process.platform}-${process.arch})`;
   }
@@ -56,7 +72,7 @@ function withLock<T>(fn: () => T): T {
 
 /** Makes the tarballs unless pkg/ is fresh, and describes them. */
 export function ensurePackaged(): Packaged {
-  withLock(() => {
+  if (!usePrebuilt) withLock(() => {
     const res = spawnSync(process.execPath, [join(repoRoot, 'scripts/package/pack.mjs'), '--if-stale'], {
       cwd: repoRoot,
       encoding: 'utf8',
@@ -65,16 +81,19 @@ export function ensurePackaged(): Packaged {
     if (res.status !== 0) throw new Error(`npm run package failed:\n${res.stdout}\n${res.stderr}`);
   });
   const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
-  const musl = !(process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime;
-  const platform = `linux-${process.arch}-${musl ? 'musl' : 'gnu'}`;
+  const platform = hostPlatform();
   const platformPackage = `wedpool-${platform}`;
-  return {
+  const packaged = {
     version,
     rootTarball: join(pkgDir, `wedpool-${version}.tgz`),
     platformTarball: join(pkgDir, `${platformPackage}-${version}.tgz`),
     platform,
     platformPackage,
   };
+  for (const tarball of [packaged.rootTarball, packaged.platformTarball]) {
+    if (!existsSync(tarball)) throw new Error(`packaged: ${tarball} is missing`);
+  }
+  return packaged;
 }
 
 function isExecutable(file: string): boolean {
@@ -90,7 +109,7 @@ function isExecutable(file: string): boolean {
 export function rustFreePath(path = process.env.PATH ?? ''): string {
   return path
     .split(delimiter)
-    .filter((dir) => dir && !['cargo', 'rustc'].some((tool) => isExecutable(join(dir, tool))))
+    .filter((dir) => dir && !['cargo', 'rustc', 'cargo.exe', 'rustc.exe'].some((tool) => isExecutable(join(dir, tool))))
     .join(delimiter);
 }
 
@@ -101,7 +120,8 @@ export function rustFreePath(path = process.env.PATH ?? ''): string {
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|NPM_|CARGO|RUSTUP|RUSTC|NAPI_RS)/.test(key)) continue;
+    // PATH is `Path` on Windows: drop every spelling, the one set below wins.
+    if (/^(npm_|NPM_|CARGO|RUSTUP|RUSTC|NAPI_RS)/.test(key) || key.toUpperCase() === 'PATH') continue;
     env[key] = value;
   }
   return { ...env, PATH: rustFreePath(), ...extra };
@@ -119,7 +139,9 @@ export interface RunResult {
 export function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // npm is npm.cmd on Windows, which only a shell runs.
+    const shell = process.platform === 'win32';
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], shell });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -9,7 +9,8 @@
 //
 // --if-stale skips the work when pkg/ was made from the same inputs (see inputs.mjs).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -37,7 +38,8 @@ const stageDir = join(repoRoot, '.tmp', 'package');
 const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 
 function run(cmd, cmdArgs, options = {}) {
-  const res = spawnSync(cmd, cmdArgs, { cwd: repoRoot, stdio: 'inherit', ...options });
+  // npm and node_modules/.bin entries are .cmd scripts on Windows: they need a shell there.
+  const res = spawnSync(cmd, cmdArgs, { cwd: repoRoot, stdio: 'inherit', shell: process.platform === 'win32', ...options });
   if (res.status !== 0) {
     throw new Error(`package: \`${cmd} ${cmdArgs.join(' ')}\` failed (${res.error?.message ?? `exit ${res.status}`})`);
   }
@@ -67,7 +69,29 @@ function crossFlags(target) {
   return [];
 }
 
+/**
+ * `--use-napi-cross` unpacks @napi-rs/cross-toolchain's sysroot with @napi-rs/lzma. The versions
+ * package.json `overrides` pin are the ones that exist for x86_64 and load on Node 20; a
+ * node_modules installed before them fails deep inside napi, so say it here.
+ */
+function checkCrossToolchain() {
+  const require = createRequire(join(repoRoot, 'node_modules', '@napi-rs', 'cli', 'package.json'));
+  const wanted = rootManifest().overrides?.['@napi-rs/cross-toolchain'];
+  let installed;
+  try {
+    const toolchain = require.resolve('@napi-rs/cross-toolchain/package.json');
+    installed = JSON.parse(readFileSync(toolchain, 'utf8')).version;
+    createRequire(toolchain)('@napi-rs/lzma');
+  } catch (err) {
+    throw new Error(`package: the cross toolchain's helpers do not load (${err.message.split('\n')[0]}); run \`npm install\``);
+  }
+  if (wanted && installed !== wanted) {
+    throw new Error(`package: node_modules has @napi-rs/cross-toolchain ${installed}, package.json pins ${wanted}; run \`npm install\``);
+  }
+}
+
 function buildBinary(target) {
+  if (crossFlags(target).includes('--use-napi-cross')) checkCrossToolchain();
   const out = join(stageDir, 'build', target);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -78,6 +102,10 @@ function buildBinary(target) {
     '--target',
     target,
     ...crossFlags(target),
+    // Its own target dir: the cross build's linker and C compiler differ from the development
+    // build's, and sharing one dir would make each rebuild what the other just built.
+    '--target-dir',
+    join(repoRoot, 'target', 'package'),
     '--output-dir',
     out,
     '--js',
