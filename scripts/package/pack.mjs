@@ -9,11 +9,11 @@
 //
 // --if-stale skips the work when pkg/ was made from the same inputs (see inputs.mjs).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { provisionCrossToolchain } from './cross-toolchain.mjs';
 import { writeEsmEntries } from './esm-entries.mjs';
 import { GLIBC_FLOOR, compareVersions, highestGlibc } from './glibc.mjs';
 import { inputsDigest, readStamp, writeStamp } from './inputs.mjs';
@@ -69,29 +69,8 @@ function crossFlags(target) {
   return [];
 }
 
-/**
- * `--use-napi-cross` unpacks @napi-rs/cross-toolchain's sysroot with @napi-rs/lzma. The versions
- * package.json `overrides` pin are the ones that exist for x86_64 and load on Node 20; a
- * node_modules installed before them fails deep inside napi, so say it here.
- */
-function checkCrossToolchain() {
-  const require = createRequire(join(repoRoot, 'node_modules', '@napi-rs', 'cli', 'package.json'));
-  const wanted = rootManifest().overrides?.['@napi-rs/cross-toolchain'];
-  let installed;
-  try {
-    const toolchain = require.resolve('@napi-rs/cross-toolchain/package.json');
-    installed = JSON.parse(readFileSync(toolchain, 'utf8')).version;
-    createRequire(toolchain)('@napi-rs/lzma');
-  } catch (err) {
-    throw new Error(`package: the cross toolchain's helpers do not load (${err.message.split('\n')[0]}); run \`npm install\``);
-  }
-  if (wanted && installed !== wanted) {
-    throw new Error(`package: node_modules has @napi-rs/cross-toolchain ${installed}, package.json pins ${wanted}; run \`npm install\``);
-  }
-}
-
 function buildBinary(target) {
-  if (crossFlags(target).includes('--use-napi-cross')) checkCrossToolchain();
+  if (crossFlags(target).includes('--use-napi-cross')) provisionCrossToolchain(target);
   const out = join(stageDir, 'build', target);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -146,6 +125,9 @@ function stageRoot(buildDir) {
   const dir = join(stageDir, 'wedpool');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'native'), { recursive: true });
+  // ts/native.ts takes its types from native/binding.d.ts: use the ones this build generated
+  // (a checkout installed with --ignore-scripts has none; a stale development build may differ).
+  for (const f of ['binding.js', 'binding.d.ts']) copyFileSync(join(buildDir, f), join(repoRoot, 'native', f));
   // A clean compile: no stale files from old builds in dist, no source maps pointing at ts/.
   run(bin('tsc'), ['-p', 'tsconfig.json', '--outDir', join(dir, 'dist'), '--sourceMap', 'false']);
   writeEsmEntries(join(dir, 'dist'));
