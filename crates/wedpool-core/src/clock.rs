@@ -1,9 +1,26 @@
-//! The calendar clock: the system clock, or a frozen time set by tests and simulations.
-//! Timeouts never read this clock; they use the monotonic clock.
+//! The engine's two clocks.
+//!
+//! * The **monotonic clock** ([`now`], [`elapsed`]): every deadline, backoff, idle time and
+//!   lifetime in the engine reads it and nothing else. It is tokio's clock, so a test runtime
+//!   with paused time (`#[tokio::test(start_paused = true)]`) drives the whole engine and
+//!   `tokio::time::advance` moves it; in production it is the system's monotonic clock.
+//! * The **calendar clock** ([`CalendarClock`]): wall-clock time for the wedding calendar, the
+//!   system time or a frozen time set by tests and simulations. Timeouts never read it.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+
+/// The current monotonic time (tokio's clock, paused in tests that pause it).
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Time passed since `since` on the monotonic clock.
+pub(crate) fn elapsed(since: Instant) -> Duration {
+    now().saturating_duration_since(since)
+}
 
 /// Wall-clock time as the wedding calendar sees it.
 #[derive(Debug, Default)]

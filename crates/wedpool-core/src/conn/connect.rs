@@ -11,6 +11,7 @@ use tokio_postgres::error::SqlState;
 
 use crate::config::conn_params::{parse_bool, take_params};
 use crate::config::options::{millis, redact_connection_string, ConnectOptions};
+use crate::conn::connector::{Connector, SharedConnector};
 use crate::conn::driver::{with_fate, ConnectionFate, FateConnect};
 use crate::conn::identity::Identity;
 use crate::error::{ConnectErrorKind, PoolError};
@@ -33,6 +34,7 @@ pub struct ConnectSettings {
     /// `pgbouncer=true` was in the connection string: a transaction-mode pooler is in front.
     pub pgbouncer: bool,
     password: Option<String>,
+    connector: SharedConnector,
 }
 
 impl fmt::Debug for ConnectSettings {
@@ -128,7 +130,16 @@ impl ConnectSettings {
             app_tag: identity.app_tag,
             pgbouncer,
             password,
+            connector: SharedConnector::default(),
         })
+    }
+
+    /// The same settings, with connections opened by `connector` instead of dialling the
+    /// server (test doubles, in-process transports). Everything else — deadlines,
+    /// `application_name`, classification of failures — stays as configured.
+    pub fn with_connector(mut self, connector: Arc<dyn Connector>) -> Self {
+        self.connector = SharedConnector(connector);
+        self
     }
 
     /// A deadpool pool of `max_size` objects over these settings. Its own wait queue is never
@@ -136,7 +147,7 @@ impl ConnectSettings {
     pub fn object_pool(&self, max_size: usize) -> deadpool_postgres::Pool {
         let manager = Manager::from_connect(
             self.pg.clone(),
-            FateConnect,
+            FateConnect(self.connector.clone()),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         deadpool_postgres::Pool::builder(manager)

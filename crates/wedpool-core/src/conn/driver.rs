@@ -9,7 +9,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use deadpool_postgres::Connect;
 use futures_util::future::BoxFuture;
 use tokio::task::{AbortHandle, JoinHandle};
-use tokio_postgres::{CancelToken, Client, Config, Error, NoTls};
+use tokio_postgres::{CancelToken, Client, Config, Error};
+
+#[cfg(doc)]
+use crate::conn::connector::Connector;
+use crate::conn::connector::SharedConnector;
 
 tokio::task_local! {
     /// The fate of the connection being opened by the current task.
@@ -95,17 +99,17 @@ pub async fn with_fate<T>(fate: Arc<ConnectionFate>, open: impl std::future::Fut
     OPENING.scope(fate, open).await
 }
 
-/// deadpool's connect hook: connects without TLS and drives the connection in a task that
-/// records how it ended.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FateConnect;
+/// deadpool's connect hook: opens a connection with the pool's [`Connector`] and drives it in
+/// a task that records how it ended.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FateConnect(pub(crate) SharedConnector);
 
 impl Connect for FateConnect {
     fn connect(&self, config: &Config) -> BoxFuture<'_, Result<(Client, JoinHandle<()>), Error>> {
         let fate = OPENING.try_with(Arc::clone).ok();
-        let config = config.clone();
+        let opening = self.0 .0.connect(config);
         Box::pin(async move {
-            let (client, connection) = config.connect(NoTls).await?;
+            let (client, connection) = opening.await?;
             let task_fate = fate.clone();
             let task = tokio::spawn(async move {
                 let mut connection = std::pin::pin!(connection);

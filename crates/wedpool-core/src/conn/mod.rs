@@ -1,6 +1,7 @@
 //! Connections: opening them, watching how they end, and running statements on them.
 
 pub(crate) mod connect;
+pub(crate) mod connector;
 pub(crate) mod driver;
 pub(crate) mod identity;
 pub(crate) mod loss;

@@ -10,6 +10,7 @@
 
 use std::time::{Instant, SystemTime};
 
+use crate::clock;
 use crate::error::{ConnectErrorKind, PoolError};
 
 /// Consecutive failed attempts, with nothing open, after which the database counts as down.
@@ -65,7 +66,7 @@ impl Default for HealthMonitor {
         HealthMonitor {
             state: HealthState::Healthy,
             since: SystemTime::now(),
-            entered: Instant::now(),
+            entered: clock::now(),
             consecutive_failures: 0,
             last_error: None,
         }
@@ -148,7 +149,7 @@ impl HealthMonitor {
         }
         self.state = state;
         self.since = SystemTime::now();
-        self.entered = Instant::now();
+        self.entered = clock::now();
         Some(self.report())
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use crate::admission::context::DatabaseContext;
 use crate::admission::priority_class::PriorityClass;
 use crate::admission::reservation::SlotKind;
-use crate::clock::CalendarClock;
+use crate::clock::{self, CalendarClock};
 use crate::config::options::PoolConfig;
 use crate::conn::driver::Ending;
 use crate::error::{ConnectErrorKind, PoolError};
@@ -119,7 +119,8 @@ impl PoolInner {
             let Some(conn) = self.pop_idle(st, events) else { break };
             let waiter = st.queue.remove(ticket).expect("next_servable returns a queued ticket");
             let events_before = events.len();
-            let lease = self.lend(st, conn, slot, waiter.priority, waiter.class, waiter.enqueued_at.elapsed(), events);
+            let lease =
+                self.lend(st, conn, slot, waiter.priority, waiter.class, clock::elapsed(waiter.enqueued_at), events);
             if let Err(Ok(lease)) = waiter.sender.send(Ok(lease)) {
                 // The caller gave up just now: the connection stays idle.
                 let (conn, slot) = lease.into_parts();
@@ -127,7 +128,7 @@ impl PoolInner {
                 events.truncate(events_before);
             }
         }
-        let now = Instant::now();
+        let now = clock::now();
         if st.waiting_for_backoff(now) && !st.retry_scheduled {
             st.retry_scheduled = true;
             self.redispatch_at(st.retry_at.unwrap_or(now));
@@ -221,7 +222,7 @@ impl PoolInner {
         fate: Arc<crate::conn::driver::ConnectionFate>,
         events: &mut Events,
     ) {
-        let now = Instant::now();
+        let now = clock::now();
         let id = self.next_connection_id.fetch_add(1, Ordering::Relaxed);
         let conn = PooledConnection {
             object,
@@ -270,7 +271,7 @@ impl PoolInner {
             st.budget_checked_at = None;
         }
         let random = st.jitter.next_u64();
-        st.retry_at = Some(Instant::now() + backoff(st.health.consecutive_failures(), random));
+        st.retry_at = Some(clock::now() + backoff(st.health.consecutive_failures(), random));
         if let PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. } = error {
             // Retrying cannot fix a wrong password: everyone waiting learns at once.
             if st.live == 0 {
@@ -325,7 +326,7 @@ impl PoolInner {
         st.slots.give_back(slot);
         st.in_use_by_class[class as usize] = st.in_use_by_class[class as usize].saturating_sub(1);
         st.lent.remove(&conn.id);
-        let now = Instant::now();
+        let now = clock::now();
         conn.idle_since = now;
         let expired = conn.expires_at.is_some_and(|at| at <= now) && !st.wedding_day;
         let reason = if st.closed {
@@ -402,12 +403,12 @@ impl PoolInner {
             return false;
         }
         let grace = self.config.unavailable_grace;
-        let down_for = st.health.entered().elapsed();
+        let down_for = clock::elapsed(st.health.entered());
         if down_for < grace {
             return true;
         }
         let cause = st.health.last_error().cloned().map(Box::new);
-        let now = Instant::now();
+        let now = clock::now();
         let shed = st.queue.remove_where(|w| !w.wedding_critical && now.duration_since(w.enqueued_at) >= grace);
         st.shed += shed.len() as u64;
         for waiter in shed {

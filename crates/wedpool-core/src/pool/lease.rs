@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::admission::priority_class::PriorityClass;
 use crate::admission::reservation::SlotKind;
+use crate::clock;
 use crate::codec::value::Value;
 use crate::conn::loss::{classify, commits, LossFacts};
 use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
@@ -77,7 +78,7 @@ impl Lease {
             priority,
             class,
             waited,
-            acquired_at: Instant::now(),
+            acquired_at: clock::now(),
             broken: AtomicBool::new(false),
             in_transaction: AtomicBool::new(false),
             lost_unsent: AtomicBool::new(false),
@@ -331,7 +332,7 @@ impl Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        let held = self.acquired_at.elapsed();
+        let held = clock::elapsed(self.acquired_at);
         let broken = self.is_broken();
         if broken || !self.in_transaction() || conn.is_dead() {
             self.pool.release(conn, self.slot, self.class, held, broken.then_some(RemoveReason::Broken));

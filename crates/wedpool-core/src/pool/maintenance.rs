@@ -20,6 +20,7 @@ use std::time::Instant;
 use chrono::{DateTime, DurationRound, Utc};
 use tokio_postgres::types::Type;
 
+use crate::clock;
 use crate::observe::events::PoolEvent;
 use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::{Events, PoolInner};
@@ -49,7 +50,7 @@ impl PoolInner {
         st.wedding_day = wedding_day;
         self.observe_demand(&mut st, calendar_now);
         self.retarget(&mut st, calendar_now, &mut events);
-        let now = Instant::now();
+        let now = clock::now();
         while st.live > st.target.max {
             let Some(conn) = st.idle.pop_front() else { break };
             self.retire(&mut st, conn, RemoveReason::ScaleDown, &mut events);
@@ -161,7 +162,7 @@ impl PoolInner {
     /// Records a reading — the new share, or no limit when the server could not tell — and
     /// applies it to the target at once, before any more connections are opened.
     pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>, events: &mut Events) {
-        st.budget_checked_at = Some(Instant::now());
+        st.budget_checked_at = Some(clock::now());
         st.budget_known = true;
         let open = st.live + st.creating;
         st.budget = snapshot.map(|s| s.share(self.config.fleet_margin, open));
@@ -208,7 +209,7 @@ impl PoolInner {
             let reason = if st.closed { RemoveReason::PoolEnded } else { RemoveReason::Broken };
             self.retire(&mut st, conn, reason, &mut events);
         } else {
-            conn.idle_since = Instant::now();
+            conn.idle_since = clock::now();
             st.idle.push_back(conn);
         }
         let n = self.dispatch(&mut st, &mut events);
@@ -228,7 +229,7 @@ impl PoolInner {
         } else if st.closed {
             self.retire(&mut st, conn, RemoveReason::PoolEnded, &mut events);
         } else {
-            conn.idle_since = Instant::now();
+            conn.idle_since = clock::now();
             // Probed connections go to the cold end: recently used ones are handed out first.
             st.idle.push_front(conn);
         }

@@ -11,7 +11,7 @@ pub(crate) mod state;
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, Notify};
@@ -20,7 +20,7 @@ use crate::admission::context::DatabaseContext;
 use crate::admission::priority_class::PriorityClass;
 use crate::admission::queue::{Ticket, WaitQueue};
 use crate::admission::reservation::Reservations;
-use crate::clock::CalendarClock;
+use crate::clock::{self, CalendarClock};
 use crate::config::options::PoolConfig;
 use crate::conn::query::{Param, QueryResult};
 use crate::error::PoolError;
@@ -85,7 +85,7 @@ impl Pool {
     /// When called outside a tokio runtime.
     pub fn new(config: PoolConfig) -> Pool {
         let runtime = tokio::runtime::Handle::current();
-        let now = Instant::now();
+        let now = clock::now();
         let target = config.scaling.target(None);
         let objects = config.connect.object_pool(target.max);
         let state = PoolState {
@@ -168,7 +168,7 @@ impl Pool {
             // The caller asked explicitly: try now instead of honouring a backoff.
             st.retry_at = None;
             let first = usize::from(st.live + st.creating == 0 && !st.closed);
-            self.inner.count_attempts(&mut st, first, Instant::now());
+            self.inner.count_attempts(&mut st, first, clock::now());
             let more = self.inner.dispatch(&mut st, &mut events);
             drop(st);
             self.inner.finish(first + more, events);
@@ -227,7 +227,7 @@ impl Pool {
             self.inner.emit_all(events);
             return Ok(Acquired::Ready(lease));
         }
-        let now = Instant::now();
+        let now = clock::now();
         if st.health.auth_failing() && st.live == 0 && st.backing_off(now) {
             return Err(st.health.last_error().cloned().expect("auth_failing implies an error"));
         }
@@ -268,7 +268,7 @@ impl Pool {
     /// (non-critical callers), or the authentication error.
     pub async fn wait(&self, ticket: Ticket, timeout: Option<Duration>) -> Result<Lease, PoolError> {
         let timeout = timeout.unwrap_or(self.inner.config.acquire_timeout);
-        let started = Instant::now();
+        let started = clock::now();
         let (receiver, closed) = {
             let mut st = self.inner.lock();
             (st.receivers.remove(&ticket), st.closed)
@@ -288,7 +288,7 @@ impl Pool {
                     // A connect error is the cause only while attempts are still failing.
                     let failing = st.health.consecutive_failures() > 0;
                     let error = PoolError::AcquireTimeout {
-                        waited: started.elapsed(),
+                        waited: clock::elapsed(started),
                         stats: Box::new(st.snapshot()),
                         last_connect_error: st.health.last_error().filter(|_| failing).cloned().map(Box::new),
                     };
@@ -359,10 +359,10 @@ impl Pool {
         acquire_timeout: Option<Duration>,
         query_timeout: Option<Duration>,
     ) -> (Result<QueryResult, PoolError>, Option<CheckoutInfo>) {
-        let started = Instant::now();
+        let started = clock::now();
         let mut attempts = 0;
         loop {
-            let remaining = acquire_timeout.map(|t| t.saturating_sub(started.elapsed()));
+            let remaining = acquire_timeout.map(|t| t.saturating_sub(clock::elapsed(started)));
             let lease = match self.acquire(ctx, remaining).await {
                 Ok(lease) => lease,
                 Err(e) => return (Err(e), None),

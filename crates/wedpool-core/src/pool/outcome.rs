@@ -5,9 +5,10 @@
 //! any session, and NULL once the id is too old to be known.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::admission::context::DatabaseContext;
+use crate::clock;
 use crate::codec::value::Value;
 use crate::conn::query::Param;
 use crate::error::PoolError;
@@ -43,11 +44,11 @@ impl Pool {
         transaction_id: u64,
         deadline: Duration,
     ) -> CommitOutcome {
-        let started = Instant::now();
+        let started = clock::now();
         let sql = "select txid_status($1::bigint)";
         let param = [Param::Text(transaction_id.to_string())];
         resolve_with(deadline, || async {
-            let remaining = deadline.saturating_sub(started.elapsed());
+            let remaining = deadline.saturating_sub(clock::elapsed(started));
             let lease = self.acquire(ctx, Some(remaining)).await?;
             let result = lease.query_with_timeout(sql, &param, Some(remaining.max(Duration::from_millis(1)))).await?;
             Ok(match result.rows.first().and_then(|row| row.first()) {

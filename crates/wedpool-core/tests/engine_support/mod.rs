@@ -1,0 +1,71 @@
+//! Set-up for engine tests: a pool whose connections come from the fake server, and a
+//! recorder of its events.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use wedpool_core::{Pool, PoolConfig, PoolEvent, PoolOptions, RemoveReason};
+
+use crate::fake::FakeServer;
+
+/// A pool over `server` with `f` applied to options that keep tests quiet: UTC calendar, no
+/// fleet budget, maintenance every 100 ms.
+pub fn fake_pool(server: &FakeServer, f: impl FnOnce(&mut PoolOptions)) -> Pool {
+    let mut options = PoolOptions::default();
+    options.connect.connection_string = Some("postgres://app@fake.invalid/app".into());
+    options.timezones = Some(vec!["UTC".into()]);
+    options.fleet_budget = Some(false);
+    options.maintenance_interval_millis = Some(100.0);
+    f(&mut options);
+    let mut config = PoolConfig::from_options(options).expect("valid test options");
+    config.connect = config.connect.with_connector(server.connector());
+    Pool::new(config)
+}
+
+/// Every event the pool emits, in order.
+#[derive(Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<PoolEvent>>>);
+
+impl Recorder {
+    /// Starts recording all event kinds of `pool`.
+    pub fn on(pool: &Pool) -> Recorder {
+        let recorder = Recorder::default();
+        let sink = recorder.0.clone();
+        pool.set_event_mask(u32::MAX);
+        pool.set_event_sink(Some(Arc::new(move |e| sink.lock().unwrap().push(e))));
+        recorder
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> Vec<PoolEvent> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Reasons of the `remove` events so far.
+    pub fn removed(&self) -> Vec<RemoveReason> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                PoolEvent::Remove { reason, .. } => Some(reason),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Lets spawned tasks run and the paused clock move by `d`.
+pub async fn pass(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+/// Saturday 2026-06-13, noon UTC.
+pub fn saturday() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-06-13T12:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+/// Wednesday 2026-06-10, noon UTC.
+pub fn wednesday() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-06-10T12:00:00Z").unwrap().with_timezone(&Utc)
+}
