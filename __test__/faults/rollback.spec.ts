@@ -56,7 +56,7 @@ describe('released mid-transaction, and the ROLLBACK fails', () => {
 
     await until(() => removed.some((r) => r.processId === pid), 5_000, 'the connection is closed after its failed ROLLBACK');
     const closed = removed.find((r) => r.processId === pid)!;
-    expect(closed.reason).toBe('broken');
+    expect(closed.reason, 'the documented reason for a failed ROLLBACK').toBe('rollback_failed');
     // The rollback gets connectTimeoutMillis (600 ms); generous upper bound for a loaded machine.
     expect(closed.at - releasedAt).toBeGreaterThanOrEqual(500);
     expect(closed.at - releasedAt).toBeLessThan(3_000);

@@ -20,7 +20,7 @@ import type { CustomTypesConfig, QueryResult } from './results';
 export type ConnectCallback = (err: Error | undefined, client: PoolClient | undefined, release: (err?: Error | boolean) => void) => void;
 
 /** Reasons for which the server or network ended an idle connection (an error, as pg sees it). */
-const BACKGROUND_ERRORS = new Set(['closed_by_server', 'admin_shutdown', 'broken', 'keepalive_failed']);
+const BACKGROUND_ERRORS = new Set(['closed_by_server', 'admin_shutdown', 'broken', 'rollback_failed', 'keepalive_failed']);
 
 function later(fn: () => void): void {
   process.nextTick(fn);
