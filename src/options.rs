@@ -63,6 +63,8 @@ pub struct NativePoolOptions {
     pub statement_cache_size: Option<f64>,
     /// prepare (false: unnamed statements only, for transaction-mode poolers).
     pub prepare: Option<bool>,
+    /// targetSessionAttrs.
+    pub target_session_attrs: Option<String>,
     /// keepaliveMillis.
     pub keepalive_millis: Option<f64>,
     /// tcpUserTimeoutMillis.
@@ -104,6 +106,7 @@ impl From<NativePoolOptions> for PoolOptions {
                 keepalive_millis: None,
                 tcp_user_timeout_millis: o.tcp_user_timeout_millis,
                 instance_id: o.instance_id,
+                target_session_attrs: o.target_session_attrs,
             },
             min: o.min,
             max: o.max,

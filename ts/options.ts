@@ -83,6 +83,14 @@ export interface WeddingPoolOptions {
    * pooler's connections, not this pool's).
    */
   prepare?: boolean;
+  /**
+   * Which of several hosts (`postgres://u@h1:5432,h2:5433/db`, `host=h1,h2 port=5432,5433`) a
+   * connection may use, as libpq: `any` (default), `read-write`, `read-only`, `primary`,
+   * `standby`, `prefer-standby`. Overrides `target_session_attrs` in the connection string.
+   * Under `read-write`/`primary`, a host that refuses a write (25006) is treated as demoted: its
+   * connections close (reason `read_only`) and new ones go to the host that is writable now.
+   */
+  targetSessionAttrs?: 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
   /** Idle connections unused this long get a probe (an empty statement); also the TCP keepalive idle time (default 30,000 ms). */
   keepaliveMillis?: number;
   /** Unacknowledged data for this long kills a socket (`TCP_USER_TIMEOUT`; default 10,000 ms; 0: the OS default). */
@@ -205,6 +213,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     return { date: d.date, timezone: d.timezone };
   });
   check('prepare', o.prepare, 'boolean');
+  check('targetSessionAttrs', o.targetSessionAttrs, 'string');
   const fleet = typeof o.fleetBudget === 'boolean' ? { enabled: o.fleetBudget } : o.fleetBudget;
   checkObject('fleetBudget', fleet);
   check('fleetBudget.enabled', fleet?.enabled, 'boolean');
@@ -246,6 +255,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     maintenanceIntervalMillis: o.maintenanceIntervalMillis,
     statementCacheSize: o.statementCacheSize,
     prepare: o.prepare,
+    targetSessionAttrs: o.targetSessionAttrs,
     keepaliveMillis: o.keepaliveMillis,
     tcpUserTimeoutMillis: o.tcpUserTimeoutMillis,
     maxLifetimeMillis: o.maxLifetimeMillis,

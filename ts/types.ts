@@ -173,7 +173,7 @@ export interface PoolEvents {
   acquire: { connectionId: number; processId: number; priority: number; reserved: boolean; waitedMicros: number };
   /** A connection came back. */
   release: { connectionId: number; heldMicros: number };
-  /** A connection closed (`idle_timeout`, `scale_down`, `max_lifetime`, `broken`, `closed_by_server`, `admin_shutdown`, `keepalive_failed`, `rollback_failed`, `pool_ended`). */
+  /** A connection closed (`idle_timeout`, `scale_down`, `max_lifetime`, `broken`, `closed_by_server`, `admin_shutdown`, `keepalive_failed`, `rollback_failed`, `pool_ended`, `read_only`: its host was demoted under `targetSessionAttrs` `read-write`/`primary`). */
   remove: { connectionId: number; processId: number; reason: string };
   /** The scaling target changed. */
   scale: { fromMin: number; fromMax: number; toMin: number; toMax: number; multiplier: number; reason: string };

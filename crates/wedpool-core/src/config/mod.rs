@@ -2,3 +2,4 @@
 
 pub(crate) mod conn_params;
 pub(crate) mod options;
+pub(crate) mod session_attrs;

@@ -42,6 +42,9 @@ pub struct ConnectOptions {
     pub keepalive_millis: Option<f64>,
     /// `TCP_USER_TIMEOUT`: unacknowledged data for this long kills the socket, in ms (default 10,000).
     pub tcp_user_timeout_millis: Option<f64>,
+    /// `targetSessionAttrs`: `any`, `read-write`, `read-only`, `primary`, `standby` or
+    /// `prefer-standby` (overrides `target_session_attrs` in the connection string).
+    pub target_session_attrs: Option<String>,
 }
 
 impl fmt::Debug for ConnectOptions {

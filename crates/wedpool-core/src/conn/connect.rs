@@ -11,9 +11,11 @@ use tokio_postgres::error::SqlState;
 
 use crate::config::conn_params::{parse_bool, take_params};
 use crate::config::options::{millis, redact_connection_string, ConnectOptions};
+use crate::config::session_attrs::{SessionState, TargetSessionAttrs};
 use crate::conn::connector::{Connector, SharedConnector};
 use crate::conn::driver::{with_fate, ConnectionFate, FateConnect};
 use crate::conn::identity::Identity;
+use crate::conn::route::{session_state, HostRoute};
 use crate::error::{ConnectErrorKind, PoolError};
 use std::sync::Arc;
 
@@ -33,6 +35,8 @@ pub struct ConnectSettings {
     pub app_tag: String,
     /// `pgbouncer=true` was in the connection string: a transaction-mode pooler is in front.
     pub pgbouncer: bool,
+    /// The hosts, which one the next connection goes to, and `target_session_attrs`.
+    pub route: Arc<HostRoute>,
     password: Option<String>,
     connector: SharedConnector,
 }
@@ -52,7 +56,12 @@ impl ConnectSettings {
     /// Fails with `INVALID_CONFIG` (`connectionString`, `port`, …) when the connection string
     /// cannot be parsed or asks for TLS, which this version does not support yet.
     pub fn from_options(o: &ConnectOptions) -> Result<Self, PoolError> {
-        let own = o.connection_string.as_deref().map(|s| take_params(s, &["pgbouncer"]));
+        let own = o.connection_string.as_deref().map(|s| take_params(s, &["pgbouncer", "target_session_attrs"]));
+        let attrs = match (&o.target_session_attrs, own.as_ref().and_then(|t| t.get("target_session_attrs"))) {
+            (Some(v), _) => TargetSessionAttrs::parse(v, "targetSessionAttrs")?,
+            (None, Some(v)) => TargetSessionAttrs::parse(v, "connectionString")?,
+            (None, None) => TargetSessionAttrs::Any,
+        };
         let pgbouncer = match own.as_ref().and_then(|t| t.get("pgbouncer")) {
             None => false,
             Some(v) => parse_bool(v).ok_or_else(|| {
@@ -121,6 +130,7 @@ impl ConnectSettings {
         }
         let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
         let target = describe(&pg);
+        let route = Arc::new(HostRoute::new(&pg, attrs));
         Ok(ConnectSettings {
             pg,
             target,
@@ -129,6 +139,7 @@ impl ConnectSettings {
             instance,
             app_tag: identity.app_tag,
             pgbouncer,
+            route,
             password,
             connector: SharedConnector::default(),
         })
@@ -147,7 +158,7 @@ impl ConnectSettings {
     pub fn object_pool(&self, max_size: usize) -> deadpool_postgres::Pool {
         let manager = Manager::from_connect(
             self.pg.clone(),
-            FateConnect(self.connector.clone()),
+            FateConnect(self.connector.clone(), Some(self.route.clone())),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         deadpool_postgres::Pool::builder(manager)
@@ -161,13 +172,58 @@ impl ConnectSettings {
     /// The connection's driver reports how it ends to the returned [`ConnectionFate`].
     ///
     /// Fails with [`PoolError::ConnectFailed`] carrying the classified cause.
+    ///
+    /// With a `target_session_attrs` other than `any`, each host is tried in turn (the last one
+    /// that fitted first) and asked what it is; one that does not fit is closed and the next
+    /// tried. `prefer-standby` takes a primary only when no standby answered.
     pub async fn open(
         &self,
         objects: &deadpool_postgres::Pool,
     ) -> Result<(Object, i32, Arc<ConnectionFate>), PoolError> {
-        let fate = Arc::new(ConnectionFate::default());
-        let (object, pid) = with_fate(fate.clone(), self.open_object(objects)).await?;
-        Ok((object, pid, fate))
+        let attrs = self.route.attrs;
+        if !attrs.needs_check() {
+            let fate = Arc::new(ConnectionFate::default());
+            let (object, pid) = with_fate(fate.clone(), self.open_object(objects)).await?;
+            return Ok((object, pid, fate));
+        }
+        let mut notes = Vec::new();
+        let mut last_connect_error = None;
+        let passes = if attrs == TargetSessionAttrs::PreferStandby { 2 } else { 1 };
+        for pass in 0..passes {
+            for index in self.route.attempt_order() {
+                let name = self.route.name(index);
+                let fate = Arc::new(ConnectionFate::default());
+                fate.aim(index);
+                let (object, pid) = match with_fate(fate.clone(), self.open_object(objects)).await {
+                    Ok(opened) => opened,
+                    Err(e) => {
+                        notes.push(format!("{name}: {}", short_reason(&e)));
+                        last_connect_error = Some(e);
+                        continue;
+                    }
+                };
+                match tokio::time::timeout(self.connect_timeout, session_state(&object)).await {
+                    Ok(Ok(state)) if attrs.accepts(state) || pass == 1 => {
+                        self.route.fitted(index);
+                        return Ok((object, pid, fate));
+                    }
+                    Ok(Ok(state)) => notes.push(format!("{name} is {}", describe_state(state))),
+                    Ok(Err(e)) => notes.push(format!("{name}: {}", short_reason(&self.classify(&e)))),
+                    Err(_) => notes.push(format!("{name}: no answer to the session check")),
+                }
+                drop(Object::take(object));
+            }
+        }
+        let failures = notes.len();
+        match last_connect_error {
+            // Nothing answered at all: the connect error says best what is wrong.
+            Some(e) if failures == self.route.len() * passes && self.route.len() == 1 => Err(e),
+            last => Err(self.failure(
+                last.as_ref().map(connect_kind).unwrap_or(ConnectErrorKind::Other),
+                format!("no host fits target_session_attrs={attrs} ({})", notes.join("; ")),
+                None,
+            )),
+        }
     }
 
     async fn open_object(&self, objects: &deadpool_postgres::Pool) -> Result<(Object, i32), PoolError> {
@@ -252,6 +308,31 @@ impl ConnectSettings {
             Some(p) if !p.is_empty() => message.replace(p, "***"),
             _ => message,
         }
+    }
+}
+
+/// What a host is, for messages.
+fn describe_state(state: SessionState) -> &'static str {
+    match (state.in_recovery, state.read_only) {
+        (true, _) => "a standby (in recovery)",
+        (false, true) => "read-only (transaction_read_only is on)",
+        (false, false) => "a writable primary",
+    }
+}
+
+/// The message of a connect error, without the target (the caller names the host).
+fn short_reason(e: &PoolError) -> String {
+    match e {
+        PoolError::ConnectFailed { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The kind of a connect error (`Other` for anything else).
+fn connect_kind(e: &PoolError) -> ConnectErrorKind {
+    match e {
+        PoolError::ConnectFailed { kind, .. } => *kind,
+        _ => ConnectErrorKind::Other,
     }
 }
 

@@ -15,6 +15,8 @@ use tokio_postgres::{CancelToken, Client, Config, Error};
 use crate::conn::connector::Connector;
 use crate::conn::connector::SharedConnector;
 
+use crate::conn::route::HostRoute;
+
 tokio::task_local! {
     /// The fate of the connection being opened by the current task.
     static OPENING: Arc<ConnectionFate>;
@@ -46,6 +48,7 @@ pub struct ConnectionFate {
     watcher: Mutex<Option<Watcher>>,
     abort: OnceLock<AbortHandle>,
     cancel: OnceLock<CancelToken>,
+    host: OnceLock<usize>,
 }
 
 /// How the connection ended, if it has; the handles are not shown.
@@ -56,6 +59,16 @@ impl std::fmt::Debug for ConnectionFate {
 }
 
 impl ConnectionFate {
+    /// Aims the attempt at host `index` of the pool's [`HostRoute`] (before connecting).
+    pub fn aim(&self, index: usize) {
+        let _ = self.host.set(index);
+    }
+
+    /// The index of the host this connection went to (0 when attempts are not aimed).
+    pub fn host(&self) -> usize {
+        self.host.get().copied().unwrap_or(0)
+    }
+
     /// How the connection ended, if it has.
     pub fn ending(&self) -> Option<&Ending> {
         self.ending.get()
@@ -100,14 +113,19 @@ pub async fn with_fate<T>(fate: Arc<ConnectionFate>, open: impl std::future::Fut
 }
 
 /// deadpool's connect hook: opens a connection with the pool's [`Connector`] and drives it in
-/// a task that records how it ended.
+/// a task that records how it ended. With several hosts and a `target_session_attrs` other
+/// than `any`, each attempt goes to the one host its fate is aimed at (see [`HostRoute`]).
 #[derive(Debug, Default, Clone)]
-pub(crate) struct FateConnect(pub(crate) SharedConnector);
+pub(crate) struct FateConnect(pub(crate) SharedConnector, pub(crate) Option<Arc<HostRoute>>);
 
 impl Connect for FateConnect {
     fn connect(&self, config: &Config) -> BoxFuture<'_, Result<(Client, JoinHandle<()>), Error>> {
         let fate = OPENING.try_with(Arc::clone).ok();
-        let opening = self.0 .0.connect(config);
+        let aimed = match (&self.1, &fate) {
+            (Some(route), Some(fate)) => fate.host.get().and_then(|i| route.config_for(*i)),
+            _ => None,
+        };
+        let opening = self.0 .0.connect(aimed.unwrap_or(config));
         Box::pin(async move {
             let (client, connection) = opening.await?;
             let task_fate = fate.clone();

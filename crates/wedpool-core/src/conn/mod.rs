@@ -6,3 +6,4 @@ pub(crate) mod driver;
 pub(crate) mod identity;
 pub(crate) mod loss;
 pub(crate) mod query;
+pub(crate) mod route;

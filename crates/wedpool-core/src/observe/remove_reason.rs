@@ -25,11 +25,14 @@ pub enum RemoveReason {
     RollbackFailed,
     /// The pool was ended.
     PoolEnded,
+    /// Its host refused a write (25006) under `target_session_attrs` `read-write`/`primary`:
+    /// the host was demoted (switchover), so its connections go.
+    ReadOnly,
 }
 
 impl RemoveReason {
     /// Every reason, in declaration order.
-    pub const ALL: [RemoveReason; 9] = [
+    pub const ALL: [RemoveReason; 10] = [
         RemoveReason::IdleTimeout,
         RemoveReason::ScaleDown,
         RemoveReason::MaxLifetime,
@@ -39,6 +42,7 @@ impl RemoveReason {
         RemoveReason::KeepaliveFailed,
         RemoveReason::RollbackFailed,
         RemoveReason::PoolEnded,
+        RemoveReason::ReadOnly,
     ];
 
     /// The snake_case name (`idle_timeout`, `scale_down`, …).
@@ -53,6 +57,7 @@ impl RemoveReason {
             RemoveReason::KeepaliveFailed => "keepalive_failed",
             RemoveReason::RollbackFailed => "rollback_failed",
             RemoveReason::PoolEnded => "pool_ended",
+            RemoveReason::ReadOnly => "read_only",
         }
     }
 }

@@ -309,6 +309,36 @@ impl PoolInner {
         self.finish(n, events);
     }
 
+    /// Host `index` refused a write under a write target: closes its idle connections (reason
+    /// `read_only`; those in use follow when released), reports `degraded` health until a
+    /// connection to a writable host opens, and opens replacements for whoever waits.
+    pub(crate) fn demote_host(self: &Arc<Self>, index: usize, error: PoolError) {
+        let route = &self.config.connect.route;
+        let newly = route.demote(index);
+        let mut events = Events::new();
+        let mut st = self.lock();
+        if st.closed {
+            return;
+        }
+        let mut kept = std::collections::VecDeque::with_capacity(st.idle.len());
+        while let Some(conn) = st.idle.pop_front() {
+            if conn.fate.host() == index {
+                self.retire(&mut st, conn, RemoveReason::ReadOnly, &mut events);
+            } else {
+                kept.push_back(conn);
+            }
+        }
+        st.idle = kept;
+        if newly {
+            if let Some(report) = st.health.on_server_ended_sessions(error) {
+                events.push(PoolEvent::health(&report));
+            }
+        }
+        let n = self.dispatch(&mut st, &mut events);
+        drop(st);
+        self.finish(n, events);
+    }
+
     /// Takes a connection back from a lease.
     pub(crate) fn release(
         self: &Arc<Self>,
@@ -331,6 +361,8 @@ impl PoolInner {
         let expired = conn.expires_at.is_some_and(|at| at <= now) && !st.wedding_day;
         let reason = if st.closed {
             Some(RemoveReason::PoolEnded)
+        } else if self.config.connect.route.is_demoted(conn.fate.host()) {
+            Some(RemoveReason::ReadOnly)
         } else if fault.is_some() || conn.is_dead() {
             Some(fault.unwrap_or(RemoveReason::Broken))
         } else if st.live > st.target.max {

@@ -200,6 +200,7 @@ impl Lease {
             }
         };
         self.track(sql, &result);
+        self.notice_demotion(&result);
         let facts = LossFacts { unsent: closed_before, in_transaction, transaction_id: self.transaction_id() };
         result.map_err(|e| self.explain_loss(classify(e, sql, facts)))
     }
@@ -308,6 +309,18 @@ impl Lease {
     /// server had already ended the session. Such a statement can be run again elsewhere.
     pub fn lost_before_sending(&self) -> bool {
         self.lost_unsent.load(Ordering::Relaxed)
+    }
+
+    /// Under `target_session_attrs=read-write`/`primary`, a read-only refusal (25006: a standby,
+    /// or a primary switched to read-only) means the host was demoted: its idle connections
+    /// close now and this one when it is released; new connections go to another host.
+    fn notice_demotion(&self, result: &Result<QueryResult, PoolError>) {
+        if let Err(PoolError::Database(fields)) = result {
+            if fields.code == "25006" && self.pool.config.connect.route.attrs.wants_writable() {
+                let error = PoolError::Database(fields.clone());
+                self.pool.demote_host(self.conn().fate.host(), error);
+            }
+        }
     }
 
     /// Marks the connection as unusable: it is closed, not reused, when the lease ends.
