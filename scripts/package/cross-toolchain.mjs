@@ -44,10 +44,19 @@ export function provisionCrossToolchain(target) {
     mkdirSync(unpacked, { recursive: true });
     execFileSync('tar', ['-xJf', join(scratch, 'package', archive), '-C', unpacked]);
     if (!existsSync(join(unpacked, 'package.json'))) throw new Error(`package: ${spec} unpacked without package.json`);
-    rmSync(dest, { recursive: true, force: true });
-    renameSync(unpacked, dest);
+    // Another run (another checkout's npm test) may have finished first: keep its copy, which
+    // its build may be using, and drop ours.
+    if (!existsSync(join(dest, 'package.json'))) {
+      try {
+        rmSync(dest, { recursive: true, force: true }); // an empty or partial directory
+        renameSync(unpacked, dest);
+      } catch (err) {
+        if (!existsSync(join(dest, 'package.json'))) throw err;
+      }
+    }
     return dest;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+    rmSync(`${dest}.partial-${process.pid}`, { recursive: true, force: true });
   }
 }
