@@ -197,6 +197,8 @@ describe('pg_terminate_backend on an idle connection, just before a query', () =
     for (const o of [...failed, ...setup]) {
       expectWedPoolError(o.error, 'CONNECTION_LOST', 'ConnectionLostError');
       expect((o.error as ConnectionLostError).sqlstate, describeError(o.error)).toBe('57P01');
+      // pool.query moves a statement that was never sent: only sent ones reach the caller.
+      expect((o.error as ConnectionLostError).sent, 'a statement never sent reached the caller instead of moving').toBe(true);
     }
     const byDelay = [0, 1, 2, 3, 4, 5].map((d) => `${d} ms: ${failed.filter((o) => o.delay === d).length}/${raced.filter((o) => o.delay === d).length}`);
     console.log(`idle termination race: ${failed.length} of ${raced.length} statements failed (CONNECTION_LOST 57P01); by delay ${byDelay.join(', ')}`);
@@ -205,6 +207,30 @@ describe('pg_terminate_backend on an idle connection, just before a query', () =
     // usually arrived, so most of those statements must succeed.
     const later = raced.filter((o) => o.delay >= 2);
     expect(later.filter((o) => !o.ok).length, `failures among ${later.length} statements issued 2–5 ms after the termination`).toBeLessThanOrEqual(20);
+    await expectBaseline(pool);
+  });
+});
+
+describe('a statement for a connection the server already ended', () => {
+  it('is never sent: on a held connection it fails with sent: false (57P01), and the pool replaces the connection', async () => {
+    const { pool } = faultPool({ connectionString: db.url, basePoolSize: { min: 0, max: 2 } });
+    const removed: Array<{ processId: number }> = [];
+    pool.on('remove', (e: { processId: number }) => removed.push(e));
+    const conn = await pool.getConnection();
+    const pid = conn.processId;
+    await db.sql('select pg_terminate_backend($1)', [pid]);
+    await until(async () => (await db.sql<{ n: number }>('select count(*)::int as n from pg_stat_activity where pid = $1', [pid]))[0].n === 0, 3_000, 'the backend has ended');
+    const o = await track(conn.query('select 1 as never_sent'));
+    expect(o.ok).toBe(false);
+    expectWedPoolError(o.error, 'CONNECTION_LOST', 'ConnectionLostError');
+    const err = o.error as ConnectionLostError;
+    expect(err.sqlstate).toBe('57P01');
+    expect(err.sent, 'the statement was written to a connection already ended').toBe(false);
+    expect(err.outcomeUnknown).toBe(false);
+    conn.release();
+    await until(() => removed.some((r) => r.processId === pid), 2_000, 'the dead connection leaves the pool');
+    const after = await track(pool.query('select 1 as ok', [], {}, { timeoutMillis: 5_000 }));
+    expect(after.ok, describeError(after.error)).toBe(true);
     await expectBaseline(pool);
   });
 });
