@@ -3,7 +3,7 @@
 
 use napi_derive::napi;
 use wedpool_core::PoolOptions;
-use wedpool_core::{ConnectOptions, DateOption};
+use wedpool_core::{ConnectOptions, DateOption, NodeSsl, NodeSslOptions, TlsOptions};
 
 /// A listed wedding date.
 #[napi(object)]
@@ -12,6 +12,38 @@ pub struct NativeDate {
     pub date: String,
     /// IANA timezone; absent means every configured timezone.
     pub timezone: Option<String>,
+}
+
+/// node-postgres's `ssl` option, with Buffers already turned into PEM text.
+#[napi(object)]
+pub struct NativeSsl {
+    /// `false` for `ssl: false`.
+    pub enabled: bool,
+    /// Trusted CA certificates (PEM).
+    pub ca: Option<Vec<String>>,
+    /// Client certificate chain (PEM).
+    pub cert: Option<String>,
+    /// Client key (PEM).
+    pub key: Option<String>,
+    /// `false` accepts any server certificate.
+    pub reject_unauthorized: Option<bool>,
+    /// Name for SNI and the certificate check.
+    pub servername: Option<String>,
+}
+
+impl From<NativeSsl> for NodeSsl {
+    fn from(s: NativeSsl) -> Self {
+        if !s.enabled {
+            return NodeSsl::Off;
+        }
+        NodeSsl::On(NodeSslOptions {
+            ca: s.ca.unwrap_or_default(),
+            cert: s.cert,
+            key: s.key,
+            reject_unauthorized: s.reject_unauthorized,
+            servername: s.servername,
+        })
+    }
 }
 
 /// Flattened pool options.
@@ -33,6 +65,18 @@ pub struct NativePoolOptions {
     pub application_name: Option<String>,
     /// Connect deadline in ms.
     pub connect_timeout_millis: Option<f64>,
+    /// libpq sslmode.
+    pub sslmode: Option<String>,
+    /// CA file or `system`.
+    pub sslrootcert: Option<String>,
+    /// Client certificate file.
+    pub sslcert: Option<String>,
+    /// Client key file.
+    pub sslkey: Option<String>,
+    /// channel_binding.
+    pub channel_binding: Option<String>,
+    /// node-postgres's ssl.
+    pub ssl: Option<NativeSsl>,
     /// basePoolSize.min.
     pub min: Option<f64>,
     /// basePoolSize.max.
@@ -107,6 +151,14 @@ impl From<NativePoolOptions> for PoolOptions {
                 tcp_user_timeout_millis: o.tcp_user_timeout_millis,
                 instance_id: o.instance_id,
                 target_session_attrs: o.target_session_attrs,
+                tls: TlsOptions {
+                    sslmode: o.sslmode,
+                    sslrootcert: o.sslrootcert,
+                    sslcert: o.sslcert,
+                    sslkey: o.sslkey,
+                    channel_binding: o.channel_binding,
+                    ssl: o.ssl.map(NodeSsl::from),
+                },
             },
             min: o.min,
             max: o.max,

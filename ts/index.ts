@@ -44,5 +44,6 @@ export type {
 export type { EndOptions } from './pool';
 export type { TransactionOptions, TransactionAttempt, IsolationLevel, CommitResolvedEvent } from './transaction';
 export type { FleetBudgetOptions, TrafficLearningOptions } from './options';
+export type { TlsPoolOptions, SslOptions, SslMode, Pem } from './tls-options';
 export type { ScalingPlan, PlannedChange } from './types';
 export { registerPrometheusMetrics, parseExposition, type PromRegistryLike } from './prometheus';

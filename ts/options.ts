@@ -5,6 +5,7 @@
 import { ConfigError } from './errors';
 import type { NativePoolOptions } from './native';
 import type { TracingOptions } from './otel';
+import { toNativeTls, type TlsPoolOptions } from './tls-options';
 
 /** Base sizes and timeouts. */
 export interface BasePoolSize {
@@ -38,8 +39,8 @@ export interface WeddingCalendarOptions {
   leadMinutes?: number;
 }
 
-/** Options of {@link WeddingAwareConnectionPool}. */
-export interface WeddingPoolOptions {
+/** Options of {@link WeddingAwareConnectionPool}. TLS options: see {@link TlsPoolOptions}. */
+export interface WeddingPoolOptions extends TlsPoolOptions {
   /** `postgres://user:password@host:port/database` or libpq `key=value` pairs. */
   connectionString?: string;
   /** Host (overrides the connection string). */
@@ -232,6 +233,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
     throw new ConfigError('types.int8', `must be 'string', 'bigint' or 'number', got ${JSON.stringify(int8)}`);
   }
   return {
+    ...toNativeTls(o),
     connectionString: o.connectionString,
     host: o.host,
     port: o.port,

@@ -39,6 +39,7 @@ pub use codec::decode::DecodeOptions;
 pub use codec::int8_mode::Int8Mode;
 pub use codec::value::Value;
 pub use config::options::{ConnectOptions, DateOption, PoolConfig, PoolOptions};
+pub use config::tls::{NodeSsl, NodeSslOptions, SslMode, TlsOptions};
 pub use conn::connector::{Connector, Driver, ServerConnector};
 pub use conn::query::{Field, Param, QueryResult, StatementMode};
 pub use error::{ConnectErrorKind, DatabaseErrorFields, ErrorCode, PoolError};

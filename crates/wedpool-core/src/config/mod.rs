@@ -3,3 +3,5 @@
 pub(crate) mod conn_params;
 pub(crate) mod options;
 pub(crate) mod session_attrs;
+pub(crate) mod tls;
+pub(crate) mod tls_params;

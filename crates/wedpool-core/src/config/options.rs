@@ -12,6 +12,7 @@ use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 
 use crate::codec::int8_mode::Int8Mode;
+use crate::config::tls::TlsOptions;
 use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
 use crate::scaling::calendar::{ListedDate, WeddingCalendar};
@@ -45,6 +46,8 @@ pub struct ConnectOptions {
     /// `targetSessionAttrs`: `any`, `read-write`, `read-only`, `primary`, `standby` or
     /// `prefer-standby` (overrides `target_session_attrs` in the connection string).
     pub target_session_attrs: Option<String>,
+    /// TLS: `sslmode` and friends, or node-postgres's `ssl` (override the connection string).
+    pub tls: TlsOptions,
 }
 
 impl fmt::Debug for ConnectOptions {
@@ -57,6 +60,7 @@ impl fmt::Debug for ConnectOptions {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("database", &self.database)
             .field("application_name", &self.application_name)
+            .field("tls", &self.tls)
             .finish()
     }
 }

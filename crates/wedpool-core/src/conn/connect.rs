@@ -12,10 +12,14 @@ use tokio_postgres::error::SqlState;
 use crate::config::conn_params::{parse_bool, take_params};
 use crate::config::options::{millis, redact_connection_string, ConnectOptions};
 use crate::config::session_attrs::{SessionState, TargetSessionAttrs};
-use crate::conn::connector::{Connector, SharedConnector};
+use crate::config::tls::{channel_binding, SslMode as LibpqSslMode, TlsSettings};
+use crate::config::tls_params::take_tls_params;
+use crate::conn::connector::{Connector, ServerConnector, SharedConnector};
 use crate::conn::driver::{with_fate, ConnectionFate, FateConnect};
 use crate::conn::identity::Identity;
 use crate::conn::route::{session_state, HostRoute};
+use crate::conn::tls::TlsConnector;
+use crate::conn::tls_errors::describe_tls_failure;
 use crate::error::{ConnectErrorKind, PoolError};
 use std::sync::Arc;
 
@@ -37,6 +41,9 @@ pub struct ConnectSettings {
     pub pgbouncer: bool,
     /// The hosts, which one the next connection goes to, and `target_session_attrs`.
     pub route: Arc<HostRoute>,
+    /// TLS: mode, verification, roots, client certificate.
+    pub tls: TlsSettings,
+    tls_connector: TlsConnector,
     password: Option<String>,
     connector: SharedConnector,
 }
@@ -46,6 +53,7 @@ impl fmt::Debug for ConnectSettings {
         f.debug_struct("ConnectSettings")
             .field("target", &self.target)
             .field("connect_timeout", &self.connect_timeout)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -53,8 +61,8 @@ impl fmt::Debug for ConnectSettings {
 impl ConnectSettings {
     /// Builds settings from the user's options.
     ///
-    /// Fails with `INVALID_CONFIG` (`connectionString`, `port`, …) when the connection string
-    /// cannot be parsed or asks for TLS, which this version does not support yet.
+    /// Fails with `INVALID_CONFIG` (`connectionString`, `port`, `sslmode`, …) when the connection
+    /// string cannot be parsed or an option is wrong (see [`TlsSettings::resolve`] for TLS).
     pub fn from_options(o: &ConnectOptions) -> Result<Self, PoolError> {
         let own = o.connection_string.as_deref().map(|s| take_params(s, &["pgbouncer", "target_session_attrs"]));
         let attrs = match (&o.target_session_attrs, own.as_ref().and_then(|t| t.get("target_session_attrs"))) {
@@ -68,7 +76,14 @@ impl ConnectSettings {
                 PoolError::invalid_config("connectionString", format!("pgbouncer must be true or false, got {v:?}"))
             })?,
         };
-        let mut pg = match own.as_ref().map(|t| t.rest.as_str()) {
+        let (rest, tls_params) = match own.as_ref().map(|t| t.rest.as_str()) {
+            Some(s) => {
+                let (rest, params) = take_tls_params(s)?;
+                (Some(rest), params)
+            }
+            None => (None, Default::default()),
+        };
+        let mut pg = match &rest {
             Some(s) => tokio_postgres::Config::from_str(s).map_err(|e| {
                 let mut message = format!("cannot be parsed ({e})");
                 if let Some(secret) = o.password.as_deref().filter(|p| !p.is_empty()) {
@@ -111,12 +126,16 @@ impl ConnectSettings {
         let instance = o.instance_id.clone().unwrap_or_else(random_instance_id);
         let identity = Identity::new(&app, &instance);
         pg.application_name(&identity.application_name);
-        if matches!(pg.get_ssl_mode(), SslMode::Require) {
-            return Err(PoolError::invalid_config(
-                "connectionString",
-                "sslmode=require is not supported by this version of WedPool (no TLS yet); use sslmode=disable or prefer",
-            ));
-        }
+        let tls = TlsSettings::resolve(&tls_params, &o.tls)?;
+        let tls_connector = TlsConnector::new(&tls)?;
+        pg.channel_binding(channel_binding(o.tls.channel_binding.as_deref(), pg.get_channel_binding(), tls.mode)?);
+        pg.ssl_mode(match tls.mode {
+            // TLS does not exist over Unix sockets: libpq ignores sslmode there.
+            _ if only_unix_sockets(&pg) => SslMode::Disable,
+            LibpqSslMode::Disable | LibpqSslMode::Allow => SslMode::Disable,
+            LibpqSslMode::Prefer => SslMode::Prefer,
+            LibpqSslMode::Require | LibpqSslMode::VerifyCa | LibpqSslMode::VerifyFull => SslMode::Require,
+        });
         let connect_timeout = millis("connectTimeoutMillis", o.connect_timeout_millis, 5_000)?;
         pg.connect_timeout(connect_timeout);
         pg.keepalives(true);
@@ -131,6 +150,7 @@ impl ConnectSettings {
         let password = pg.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
         let target = describe(&pg);
         let route = Arc::new(HostRoute::new(&pg, attrs));
+        let retry_with_tls = tls.mode == LibpqSslMode::Allow && !only_unix_sockets(&pg);
         Ok(ConnectSettings {
             pg,
             target,
@@ -140,8 +160,10 @@ impl ConnectSettings {
             app_tag: identity.app_tag,
             pgbouncer,
             route,
+            connector: SharedConnector(Arc::new(ServerConnector::with_tls(tls_connector.clone(), retry_with_tls))),
+            tls,
+            tls_connector,
             password,
-            connector: SharedConnector::default(),
         })
     }
 
@@ -158,7 +180,7 @@ impl ConnectSettings {
     pub fn object_pool(&self, max_size: usize) -> deadpool_postgres::Pool {
         let manager = Manager::from_connect(
             self.pg.clone(),
-            FateConnect(self.connector.clone(), Some(self.route.clone())),
+            FateConnect(self.connector.clone(), Some(self.route.clone()), self.tls_connector.clone()),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         deadpool_postgres::Pool::builder(manager)
@@ -262,6 +284,13 @@ impl ConnectSettings {
 
     /// Classifies a tokio-postgres error raised while connecting.
     pub fn classify(&self, e: &tokio_postgres::Error) -> PoolError {
+        if let Some(cause) = describe_tls_failure(e, &self.tls) {
+            return self.failure(
+                ConnectErrorKind::Tls,
+                format!("{cause} ({}, {})", self.target, self.tls.describe()),
+                None,
+            );
+        }
         if let Some(db) = e.as_db_error() {
             let kind = match *db.code() {
                 SqlState::INVALID_PASSWORD | SqlState::INVALID_AUTHORIZATION_SPECIFICATION => ConnectErrorKind::Auth,
@@ -409,11 +438,19 @@ fn replace_hosts(pg: tokio_postgres::Config, host: &str) -> tokio_postgres::Conf
         fresh.options(o);
     }
     fresh.ssl_mode(pg.get_ssl_mode());
+    fresh.channel_binding(pg.get_channel_binding());
     for port in pg.get_ports() {
         fresh.port(*port);
     }
     fresh.host(host);
     fresh
+}
+
+fn only_unix_sockets(pg: &tokio_postgres::Config) -> bool {
+    #[cfg(unix)]
+    return pg.get_hosts().iter().all(|h| matches!(h, tokio_postgres::config::Host::Unix(_)));
+    #[cfg(not(unix))]
+    return false;
 }
 
 fn describe(pg: &tokio_postgres::Config) -> String {

@@ -11,7 +11,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::{Client, Config, Error, NoTls};
+
+use crate::conn::tls::TlsConnector;
 
 /// A connection's driver: the future that runs its protocol until the connection ends
 /// (`Ok` when the server closed it, `Err` with the server's FATAL error or the socket error).
@@ -26,15 +29,40 @@ pub trait Connector: Send + Sync + 'static {
     fn connect(&self, config: &Config) -> BoxFuture<'static, Result<(Client, Driver), Error>>;
 }
 
-/// Dials the configured server without TLS.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ServerConnector;
+/// Dials the configured server. `Default` dials without TLS; the pool's own connector uses
+/// the TLS settings of its options (`sslmode`, `ssl`).
+#[derive(Debug, Default, Clone)]
+pub struct ServerConnector {
+    tls: Option<TlsConnector>,
+    retry_with_tls: bool,
+}
+
+impl ServerConnector {
+    /// Dials through `tls`. With `retry_with_tls` (libpq's `sslmode=allow`, where the config
+    /// says no TLS), a first attempt the server answers with an error (a `hostnossl … reject`
+    /// rule, say) is repeated with TLS.
+    pub(crate) fn with_tls(tls: TlsConnector, retry_with_tls: bool) -> Self {
+        ServerConnector { tls: Some(tls), retry_with_tls }
+    }
+}
 
 impl Connector for ServerConnector {
     fn connect(&self, config: &Config) -> BoxFuture<'static, Result<(Client, Driver), Error>> {
         let config = config.clone();
+        let this = self.clone();
         Box::pin(async move {
-            let (client, connection) = config.connect(NoTls).await?;
+            let Some(tls) = this.tls else {
+                let (client, connection) = config.connect(NoTls).await?;
+                return Ok((client, Box::pin(connection) as Driver));
+            };
+            let (client, connection) = match config.connect(tls.clone()).await {
+                Err(e) if this.retry_with_tls && e.as_db_error().is_some() => {
+                    let mut with_tls = config.clone();
+                    with_tls.ssl_mode(SslMode::Require);
+                    with_tls.connect(tls).await?
+                }
+                other => other?,
+            };
             Ok((client, Box::pin(connection) as Driver))
         })
     }
@@ -46,7 +74,7 @@ pub(crate) struct SharedConnector(pub(crate) Arc<dyn Connector>);
 
 impl Default for SharedConnector {
     fn default() -> Self {
-        SharedConnector(Arc::new(ServerConnector))
+        SharedConnector(Arc::new(ServerConnector::default()))
     }
 }
 

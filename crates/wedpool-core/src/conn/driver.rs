@@ -2,7 +2,8 @@
 //! connection task and records how it ended (the server's FATAL error such as 57P01, or a socket
 //! error) in a [`ConnectionFate`]. The pool watches fates to evict dead idle connections at
 //! once and to tell callers why a connection was lost; the fate's abort handle and cancel
-//! token let `end()` stop work still running at its deadline.
+//! token let `end()` stop work still running at its deadline. Cancel requests go through the
+//! pool's TLS connector, as connections do.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -14,6 +15,7 @@ use tokio_postgres::{CancelToken, Client, Config, Error};
 #[cfg(doc)]
 use crate::conn::connector::Connector;
 use crate::conn::connector::SharedConnector;
+use crate::conn::tls::TlsConnector;
 
 use crate::conn::route::HostRoute;
 
@@ -47,8 +49,29 @@ pub struct ConnectionFate {
     ending: OnceLock<Ending>,
     watcher: Mutex<Option<Watcher>>,
     abort: OnceLock<AbortHandle>,
-    cancel: OnceLock<CancelToken>,
+    cancel: OnceLock<Canceller>,
     host: OnceLock<usize>,
+}
+
+/// Sends a cancel request for the statement running on one connection, over the same TLS
+/// settings the connection used.
+#[derive(Clone)]
+pub struct Canceller {
+    token: CancelToken,
+    tls: TlsConnector,
+}
+
+impl std::fmt::Debug for Canceller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Canceller").finish_non_exhaustive()
+    }
+}
+
+impl Canceller {
+    /// Opens a new connection to the server and asks it to cancel the running statement.
+    pub async fn cancel(self) -> Result<(), Error> {
+        self.token.cancel_query(self.tls).await
+    }
 }
 
 /// How the connection ended, if it has; the handles are not shown.
@@ -85,8 +108,8 @@ impl ConnectionFate {
         *slot = Some(Box::new(watcher));
     }
 
-    /// A token to cancel the statement running on this connection.
-    pub fn cancel_token(&self) -> Option<CancelToken> {
+    /// What cancels the statement running on this connection.
+    pub fn canceller(&self) -> Option<Canceller> {
         self.cancel.get().cloned()
     }
 
@@ -115,8 +138,10 @@ pub async fn with_fate<T>(fate: Arc<ConnectionFate>, open: impl std::future::Fut
 /// deadpool's connect hook: opens a connection with the pool's [`Connector`] and drives it in
 /// a task that records how it ended. With several hosts and a `target_session_attrs` other
 /// than `any`, each attempt goes to the one host its fate is aimed at (see [`HostRoute`]).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct FateConnect(pub(crate) SharedConnector, pub(crate) Option<Arc<HostRoute>>);
+/// Cancel requests for the connection go through the TLS connector (the third field), as the
+/// connection itself did.
+#[derive(Debug, Clone)]
+pub(crate) struct FateConnect(pub(crate) SharedConnector, pub(crate) Option<Arc<HostRoute>>, pub(crate) TlsConnector);
 
 impl Connect for FateConnect {
     fn connect(&self, config: &Config) -> BoxFuture<'_, Result<(Client, JoinHandle<()>), Error>> {
@@ -126,6 +151,7 @@ impl Connect for FateConnect {
             _ => None,
         };
         let opening = self.0 .0.connect(aimed.unwrap_or(config));
+        let tls = self.2.clone();
         Box::pin(async move {
             let (client, connection) = opening.await?;
             let task_fate = fate.clone();
@@ -140,7 +166,7 @@ impl Connect for FateConnect {
             });
             if let Some(fate) = fate {
                 let _ = fate.abort.set(task.abort_handle());
-                let _ = fate.cancel.set(client.cancel_token());
+                let _ = fate.cancel.set(Canceller { token: client.cancel_token(), tls });
             }
             Ok((client, task))
         })

@@ -7,3 +7,5 @@ pub(crate) mod identity;
 pub(crate) mod loss;
 pub(crate) mod query;
 pub(crate) mod route;
+pub(crate) mod tls;
+pub(crate) mod tls_errors;

@@ -263,10 +263,10 @@ impl Lease {
     /// cancel request.
     fn cancel_in_background(&self) {
         self.mark_broken();
-        let Some(token) = self.conn().fate.cancel_token() else { return };
+        let Some(canceller) = self.conn().fate.canceller() else { return };
         let deadline = self.pool.config.connect.connect_timeout;
         self.pool.runtime.spawn(async move {
-            let _ = tokio::time::timeout(deadline, token.cancel_query(tokio_postgres::NoTls)).await;
+            let _ = tokio::time::timeout(deadline, canceller.cancel()).await;
         });
     }
 

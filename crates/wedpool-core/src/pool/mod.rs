@@ -499,8 +499,8 @@ impl Pool {
         let lent: Vec<_> = self.inner.lock().lent.values().cloned().collect();
         let cancel_deadline = self.inner.config.connect.connect_timeout.min(Duration::from_secs(2));
         for fate in &lent {
-            if let Some(token) = fate.cancel_token() {
-                let _ = tokio::time::timeout(cancel_deadline, token.cancel_query(tokio_postgres::NoTls)).await;
+            if let Some(canceller) = fate.canceller() {
+                let _ = tokio::time::timeout(cancel_deadline, canceller.cancel()).await;
             }
             fate.abort();
         }
