@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { ConfigError, ConnectionError, QueryTimeoutError, type WeddingPoolOptions } from '../dist/index.js';
+import { Pool as PgCompatPool } from '../dist/pg/index.js';
 import { makePool, sleep } from './support/pool';
 import { useThrowawayPostgres } from './support/throwaway';
 import { CERT_USER, SCRAM_PASSWORD, SCRAM_USER, useTlsPostgres } from './support/tls-server';
@@ -163,6 +164,35 @@ describe('node-postgres ssl option', () => {
   it('a pg URL with ?ssl=true means ssl: true; sslmode=no-verify checks nothing', async () => {
     expect((await refusal({ connectionString: url({ ssl: 'true' }) })).message).toMatch(/unknown issuer/);
     expect(await session({ connectionString: url({ sslmode: 'no-verify', sslrootcert: otherCa() }) })).toMatchObject({ ssl: true });
+  });
+});
+
+describe('wedpool/pg passes pg\'s ssl option through', () => {
+  it('a pg config with ssl: { ca, cert, key } logs in with the client certificate', async () => {
+    const pool = new PgCompatPool({
+      host: 'localhost',
+      port: tls.port,
+      user: CERT_USER,
+      database: 'postgres',
+      ssl: { ca: tls.pki.pem('ca.crt'), cert: tls.pki.pem('client.crt'), key: tls.pki.pem('client.key') },
+    });
+    try {
+      const { rows } = await pool.query('select ssl, current_user as u from pg_stat_ssl where pid = pg_backend_pid()');
+      expect(rows[0]).toEqual({ ssl: true, u: CERT_USER });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('ssl: { servername } that the certificate does not name is refused', async () => {
+    const pool = new PgCompatPool({ host: '127.0.0.1', port: tls.port, user: 'postgres', ssl: { ca: tls.pki.pem('ca.crt'), servername: 'db.elsewhere.test' } });
+    try {
+      // A query meets the pool with its database unreachable; the cause is the TLS refusal.
+      const err = (await pool.query('select 1').catch((e: unknown) => e)) as { cause?: unknown };
+      expect(err.cause).toMatchObject({ code: 'CONNECT_FAILED', kind: 'tls', message: expect.stringMatching(/name mismatch/) });
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 
 import { ConfigError } from '../errors';
 import type { WeddingPoolOptions } from '../options';
+import type { SslOptions } from '../tls-options';
 import type { DatabaseContext } from '../types';
 import type { CustomTypesConfig } from './results';
 
@@ -18,8 +19,13 @@ export interface PoolConfig extends Omit<WeddingPoolOptions, 'password' | 'types
   port?: number | string;
   /** Password, or a function returning one (or a promise of one). Default `PGPASSWORD`. */
   password?: PasswordOption;
-  /** `false` (default). TLS options are not available in this WedPool build. */
-  ssl?: boolean | Record<string, unknown>;
+  /**
+   * As pg: `true` verifies the server against the system's roots; `{ ca, cert, key,
+   * rejectUnauthorized, servername }` (PEM strings or Buffers); `false` turns TLS off. Unset:
+   * WedPool's default, libpq's `sslmode=prefer` (TLS when the server offers it). Other
+   * `tls.connect` options are refused with `ConfigError`.
+   */
+  ssl?: boolean | SslOptions;
   /**
    * Connections at most (default 10, as pg): a hard cap, as in pg, unless `weddingDayMultiplier`
    * (default 1 here) scales it on wedding days. `basePoolSize.max` takes precedence.
@@ -142,9 +148,6 @@ function safeUsername(): string | undefined {
  * `basePoolSize` / WedPool fields win over the pg-style ones.
  */
 export function toWeddingOptions(config: PoolConfig, password: string | undefined): WeddingPoolOptions {
-  if (config.ssl) {
-    throw new ConfigError('ssl', 'TLS is not available in this WedPool build; connect without ssl or through a TLS-terminating proxy');
-  }
   if ((config as { binary?: unknown }).binary) {
     throw new ConfigError('binary', 'binary results are not available: type parsers receive the server text, as with pg by default');
   }
@@ -154,6 +157,7 @@ export function toWeddingOptions(config: PoolConfig, password: string | undefine
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) if (!PG_ONLY_KEYS.has(key) && value !== undefined) out[key] = value;
   const opts = out as WeddingPoolOptions;
+  if (config.ssl !== undefined) opts.ssl = config.ssl;
   // Connection parameters: explicit fields, then (for those the connection string lacks) pg's defaults.
   const named = config.connectionString ? namedInConnectionString(config.connectionString) : new Set<string>();
   const port = config.port ?? (named.has('port') ? undefined : envDefault('port', undefined));
