@@ -82,9 +82,7 @@ impl NativeConnection {
         let Some(lease) = self.current() else {
             return Either::B(PoolError::ConnectionReleased.into());
         };
-        let timeout = timeout_millis
-            .filter(|m| m.is_finite() && *m >= 0.0)
-            .map(|m| std::time::Duration::from_micros((m * 1000.0) as u64));
+        let timeout = crate::pool::statement_millis(timeout_millis);
         match lease.query_in_form(&sql, &params_from_js(params), timeout, text_results.unwrap_or(false)).await {
             Ok(result) => Either::A(result.into()),
             Err(e) => Either::B(e.into()),

@@ -82,6 +82,11 @@ pub struct NativeError {
 }
 
 impl NativeError {
+    /// An `INTERNAL_ERROR`: a panic inside WedPool, caught at the binding edge.
+    pub fn internal(message: String) -> Self {
+        Self::base(crate::guard::INTERNAL_ERROR, message)
+    }
+
     fn base(code: &str, message: String) -> Self {
         NativeError {
             wedpool_error: true,

@@ -6,6 +6,7 @@ mod connection;
 mod context;
 mod error;
 mod events;
+mod guard;
 mod options;
 mod pool;
 mod runtime;

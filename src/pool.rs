@@ -10,6 +10,7 @@ use crate::connection::NativeConnection;
 use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
+use crate::guard::{guarded, guarded_native};
 use crate::options::NativePoolOptions;
 use crate::values::{params_from_js, JsParam, NativeResult};
 
@@ -154,16 +155,39 @@ pub struct NativePool {
 /// Validates options and creates a pool, or returns the `INVALID_CONFIG` error.
 #[napi]
 pub fn create_pool(options: NativePoolOptions) -> Either<NativePool, NativeError> {
-    match PoolConfig::from_options(options.into()) {
-        Ok(config) => {
-            Either::A(NativePool { pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)) })
-        }
-        Err(e) => Either::B(e.into()),
+    let created = guarded_native("createPool", || {
+        PoolConfig::from_options(options.into())
+            .map(|config| NativePool { pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)) })
+    });
+    match created {
+        Ok(Ok(pool)) => Either::A(pool),
+        Ok(Err(e)) => Either::B(e.into()),
+        Err(internal) => Either::B(*internal),
     }
 }
 
-fn millis(ms: Option<f64>) -> Option<Duration> {
-    ms.filter(|m| m.is_finite() && *m >= 0.0).map(|m| Duration::from_micros((m * 1000.0) as u64))
+/// A per-call deadline in ms (already checked by the facade): absent → the pool's default,
+/// `Infinity` → no deadline.
+pub(crate) fn per_call_deadline(ms: Option<f64>) -> Option<Duration> {
+    ms.filter(|m| *m >= 0.0).map(|m| {
+        if m.is_finite() {
+            Duration::from_micros((m * 1000.0) as u64).min(wedpool_core::NO_DEADLINE)
+        } else {
+            wedpool_core::NO_DEADLINE
+        }
+    })
+}
+
+/// A per-call statement deadline in ms: absent → `queryTimeoutMillis`; `0` and `Infinity` →
+/// none (the core reads a zero duration as "no deadline").
+pub(crate) fn statement_millis(ms: Option<f64>) -> Option<Duration> {
+    ms.filter(|m| *m >= 0.0).map(|m| {
+        if m.is_finite() {
+            Duration::from_micros((m * 1000.0) as u64)
+        } else {
+            Duration::ZERO
+        }
+    })
 }
 
 #[napi]
@@ -177,17 +201,18 @@ impl NativePool {
     /// A connection at once, or a ticket for `wait`/`cancel`, or an error.
     #[napi]
     pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<NativeConnection, i64, NativeError> {
-        match self.pool.acquire_or_enqueue(&context_from_flags(flags)) {
-            Ok(Acquired::Ready(lease)) => Either3::A(NativeConnection::new(lease)),
-            Ok(Acquired::Queued(ticket)) => Either3::B(ticket as i64),
-            Err(e) => Either3::C(e.into()),
+        match guarded_native("getConnection", || self.pool.acquire_or_enqueue(&context_from_flags(flags))) {
+            Ok(Ok(Acquired::Ready(lease))) => Either3::A(NativeConnection::new(lease)),
+            Ok(Ok(Acquired::Queued(ticket))) => Either3::B(ticket as i64),
+            Ok(Err(e)) => Either3::C(e.into()),
+            Err(internal) => Either3::C(*internal),
         }
     }
 
     /// Waits for a queued caller's connection.
     #[napi]
     pub async fn wait(&self, ticket: i64, timeout_millis: Option<f64>) -> Either<NativeConnection, NativeError> {
-        match self.pool.wait(ticket as u64, millis(timeout_millis)).await {
+        match self.pool.wait(ticket as u64, per_call_deadline(timeout_millis)).await {
             Ok(lease) => Either::A(NativeConnection::new(lease)),
             Err(e) => Either::B(e.into()),
         }
@@ -195,8 +220,8 @@ impl NativePool {
 
     /// Removes a queued caller; its `wait` resolves to `ABORT_ERR`.
     #[napi]
-    pub fn cancel(&self, ticket: i64) -> bool {
-        self.pool.cancel(ticket as u64)
+    pub fn cancel(&self, ticket: i64) -> napi::Result<bool> {
+        guarded("cancel", || self.pool.cancel(ticket as u64))
     }
 
     /// Acquire, run one statement and release, in one crossing. With `observe`, the result
@@ -213,7 +238,7 @@ impl NativePool {
     ) -> Either<NativeResult, NativeError> {
         let ctx = context_from_flags(flags);
         let params = params_from_js(params);
-        let (acquire, statement) = (millis(timeout_millis), millis(query_timeout_millis));
+        let (acquire, statement) = (per_call_deadline(timeout_millis), statement_millis(query_timeout_millis));
         if observe != Some(true) {
             return match self.pool.query(&ctx, &sql, &params, acquire, statement).await {
                 Ok(result) => Either::A(result.into()),
@@ -243,7 +268,7 @@ impl NativePool {
                 reason: Some(format!("not a transaction id: {transaction_id}")),
             };
         };
-        let deadline = millis(Some(deadline_millis)).unwrap_or_default();
+        let deadline = per_call_deadline(Some(deadline_millis)).unwrap_or_default();
         match self.pool.commit_outcome(&context_from_flags(flags), id, deadline).await {
             CommitOutcome::Committed => NativeCommitOutcome { status: "committed".into(), reason: None },
             CommitOutcome::Aborted => NativeCommitOutcome { status: "aborted".into(), reason: None },
@@ -259,15 +284,15 @@ impl NativePool {
 
     /// The pool now.
     #[napi]
-    pub fn stats(&self) -> NativeStats {
-        self.pool.stats().into()
+    pub fn stats(&self) -> napi::Result<NativeStats> {
+        guarded("stats", || self.pool.stats().into())
     }
 
     /// The pool's view of the database.
     #[napi]
-    pub fn health(&self) -> NativeHealth {
-        let report = self.pool.health();
-        NativeHealth {
+    pub fn health(&self) -> napi::Result<NativeHealth> {
+        let report = guarded("health", || self.pool.health())?;
+        Ok(NativeHealth {
             state: report.state.as_str().to_string(),
             since_millis: report
                 .since
@@ -276,21 +301,21 @@ impl NativePool {
                 .unwrap_or(0.0),
             consecutive_failures: report.consecutive_failures,
             last_error: report.last_error.map(Into::into),
-        }
+        })
     }
 
     /// Ends the pool, waits up to `timeoutMillis` for connections in use, then stops the rest.
     /// Resolves to how many connections had to be stopped.
     #[napi]
     pub async fn drain(&self, timeout_millis: f64) -> u32 {
-        self.pool.drain(millis(Some(timeout_millis)).unwrap_or_default()).await as u32
+        self.pool.drain(per_call_deadline(Some(timeout_millis)).unwrap_or_default()).await as u32
     }
 
     /// The target now and the changes expected in the next 48 hours, with reasons.
     #[napi]
-    pub fn scaling_plan(&self) -> NativeScalingPlan {
-        let plan = self.pool.scaling_plan();
-        NativeScalingPlan {
+    pub fn scaling_plan(&self) -> napi::Result<NativeScalingPlan> {
+        let plan = guarded("scalingPlan", || self.pool.scaling_plan())?;
+        Ok(NativeScalingPlan {
             min: plan.target.min as u32,
             max: plan.target.max as u32,
             reason: plan.target.reason.to_string(),
@@ -304,19 +329,19 @@ impl NativePool {
                     reason: c.reason.to_string(),
                 })
                 .collect(),
-        }
+        })
     }
 
     /// Prometheus text exposition.
     #[napi]
-    pub fn metrics(&self) -> String {
-        self.pool.metrics()
+    pub fn metrics(&self) -> napi::Result<String> {
+        guarded("metrics", || self.pool.metrics())
     }
 
     /// The learned traffic profile, as JSON text.
     #[napi]
-    pub fn export_traffic_profile(&self) -> String {
-        self.pool.export_traffic_profile().to_string()
+    pub fn export_traffic_profile(&self) -> napi::Result<String> {
+        guarded("exportTrafficProfile", || self.pool.export_traffic_profile().to_string())
     }
 
     /// Loads a profile (JSON text); `null`, or the `INVALID_CONFIG` error naming the problem.
@@ -331,34 +356,46 @@ impl NativePool {
                 )
             }
         };
-        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.import_traffic_profile(&value))
-            .err()
-            .map(Into::into)
+        let imported = guarded_native("importTrafficProfile", || {
+            napi::bindgen_prelude::within_runtime_if_available(|| self.pool.import_traffic_profile(&value))
+        });
+        match imported {
+            Ok(result) => result.err().map(Into::into),
+            Err(internal) => Some(*internal),
+        }
     }
 
     /// The priority a context would get now.
     #[napi]
-    pub fn priority_of(&self, flags: u32) -> i64 {
-        self.pool.priority_of(&context_from_flags(flags))
+    pub fn priority_of(&self, flags: u32) -> napi::Result<i64> {
+        guarded("calculateConnectionPriority", || self.pool.priority_of(&context_from_flags(flags)))
     }
 
     /// Whether the calendar says now is a wedding day.
     #[napi]
-    pub fn is_wedding_day(&self) -> bool {
-        self.pool.is_wedding_day()
+    pub fn is_wedding_day(&self) -> napi::Result<bool> {
+        guarded("isWeddingDay", || self.pool.is_wedding_day())
     }
 
-    /// Freezes the calendar at `epochMillis`, or returns to the system clock with `null`.
+    /// Freezes the calendar at `epochMillis`, or returns to the system clock with `null`;
+    /// `INVALID_CONFIG` (`calendarTime`) outside the years 1–9999.
     #[napi]
-    pub fn set_calendar_time(&self, epoch_millis: Option<f64>) {
-        let time = epoch_millis.and_then(|ms| chrono::DateTime::from_timestamp_millis(ms as i64));
-        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.set_calendar_time(time));
+    pub fn set_calendar_time(&self, epoch_millis: Option<f64>) -> Option<NativeError> {
+        let time = match epoch_millis.map(wedpool_core::calendar_time).transpose() {
+            Ok(time) => time,
+            Err(e) => return Some(e.into()),
+        };
+        guarded_native("setCalendarTime", || {
+            napi::bindgen_prelude::within_runtime_if_available(|| self.pool.set_calendar_time(time))
+        })
+        .err()
+        .map(|internal| *internal)
     }
 
     /// Runs one maintenance pass now.
     #[napi]
-    pub fn maintain(&self) {
-        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.maintain());
+    pub fn maintain(&self) -> napi::Result<()> {
+        guarded("maintain", || napi::bindgen_prelude::within_runtime_if_available(|| self.pool.maintain()))
     }
 
     /// Selects which events are delivered (bit mask: connect 1, acquire 2, release 4, remove 8, scale 16).
@@ -375,9 +412,9 @@ impl NativePool {
 
     /// Ends the pool. Idempotent.
     #[napi]
-    pub fn end(&self) {
+    pub fn end(&self) -> napi::Result<()> {
         self.pool.set_event_sink(None);
-        napi::bindgen_prelude::within_runtime_if_available(|| self.pool.end());
+        guarded("end", || napi::bindgen_prelude::within_runtime_if_available(|| self.pool.end()))
     }
 }
 
@@ -388,6 +425,14 @@ impl NativePool {
 pub async fn panic_for_test(message: String) -> u32 {
     tokio::task::yield_now().await;
     panic!("{message}");
+}
+
+/// Test hook: a synchronous native call that panics, to prove the panic becomes a thrown
+/// `WedPool internal error` instead of an abort. Not part of the public API.
+#[napi(js_name = "__panicSyncForTest")]
+#[allow(dead_code)] // registered with N-API by the macro
+pub fn panic_sync_for_test(message: String) -> napi::Result<u32> {
+    guarded("__panicSyncForTest", || panic!("{message}"))
 }
 
 /// Benchmark hook: an async native call that does nothing, to measure the cost of crossing to

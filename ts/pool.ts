@@ -49,6 +49,15 @@ function checkTimeout(timeoutMillis: unknown, field = 'timeoutMillis'): number |
   return timeoutMillis;
 }
 
+/** `signal` must be a real `AbortSignal`; anything else is refused before a ticket is queued. */
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new ConfigError('signal', `must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+  }
+  return signal;
+}
+
 function publicEvent(e: NativeEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(e)) if (key !== 'type' && value !== undefined && value !== null) out[key] = value;
@@ -121,16 +130,27 @@ export class WeddingAwareConnectionPool extends EventEmitter {
    */
   async getConnection(ctx?: DatabaseContext, options?: AcquireOptions): Promise<PoolConnection> {
     const timeout = checkTimeout(options?.timeoutMillis);
-    const signal = options?.signal;
+    const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    const flags = contextFlags(ctx);
     const acquiredAt = this.#leakThresholdMillis > 0 ? new Error('connection acquired here').stack ?? '' : undefined;
-    const first = unwrap(this.#native.acquireOrEnqueue(contextFlags(ctx)));
+    const first = unwrap(this.#native.acquireOrEnqueue(flags));
     if (typeof first !== 'number') return this.#lend(first, ctx, acquiredAt);
+    // From here until `wait` owns the ticket, any throw must cancel it: a ticket left queued
+    // would later be handed a connection nobody releases.
     const ticket = first;
     const onAbort = () => this.#native.cancel(ticket);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    let waiting: ReturnType<NativePool['wait']>;
     try {
-      const result = await this.#native.wait(ticket, timeout);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiting = this.#native.wait(ticket, timeout);
+    } catch (err) {
+      this.#native.cancel(ticket);
+      signal?.removeEventListener('abort', onAbort);
+      throw err;
+    }
+    try {
+      const result = await waiting;
       if (isNativeError(result)) {
         if (result.code === 'ABORT_ERR' && signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
         throw toError(result);
@@ -244,13 +264,15 @@ export class WeddingAwareConnectionPool extends EventEmitter {
 
   /**
    * Freezes the calendar clock (tests, simulations); `null` returns to the system clock. The
-   * scaling target is re-evaluated at once. Timeouts always use real time.
+   * scaling target is re-evaluated at once. Timeouts always use real time. Dates outside the
+   * years 1–9999 (UTC) are refused with `ConfigError` (`calendarTime`).
    */
   setCalendarTime(time: Date | null): void {
     if (time !== null && !(time instanceof Date && !Number.isNaN(time.getTime()))) {
       throw new ConfigError('calendarTime', 'must be a valid Date or null');
     }
-    this.#native.setCalendarTime(time === null ? null : time.getTime());
+    const error = this.#native.setCalendarTime(time === null ? null : time.getTime());
+    if (error) throw toError(error);
   }
 
   /**

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const binding = createRequire(__filename)(join(__dirname, '..', '..', 'native', 'binding.js')) as {
   __panicForTest(message: string): Promise<number>;
+  __panicSyncForTest(message: string): number;
 };
 
 describe('native panics', () => {
@@ -23,5 +24,10 @@ describe('native panics', () => {
   it('leave the addon usable afterwards', async () => {
     await binding.__panicForTest('first').catch(() => undefined);
     await expect(binding.__panicForTest('second')).rejects.toThrow();
+  });
+
+  it('in a synchronous call throw an internal error instead of aborting the process', () => {
+    expect(() => binding.__panicSyncForTest('deliberate sync panic')).toThrow(/WedPool internal error.*deliberate sync panic/);
+    expect(() => binding.__panicSyncForTest('again')).toThrow(/again/);
   });
 });

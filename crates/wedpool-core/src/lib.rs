@@ -38,6 +38,10 @@ pub use admission::reservation::{Reservations, SlotKind};
 pub use codec::decode::DecodeOptions;
 pub use codec::int8_mode::Int8Mode;
 pub use codec::value::Value;
+pub use config::bounds::{
+    calendar_time, MAX_KEEPALIVE_MILLIS, MAX_MILLIS, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_TCP_USER_TIMEOUT_MILLIS,
+    MAX_WAITING, NO_DEADLINE,
+};
 pub use config::options::{ConnectOptions, DateOption, PoolConfig, PoolOptions};
 pub use config::tls::{NodeSsl, NodeSslOptions, SslMode, TlsOptions};
 pub use conn::connector::{Connector, Driver, ServerConnector};

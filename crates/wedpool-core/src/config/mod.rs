@@ -1,7 +1,9 @@
 //! Configuration: pool options as the user writes them and their validation.
 
+pub(crate) mod bounds;
 pub(crate) mod conn_params;
 pub(crate) mod options;
+pub(crate) mod redact;
 pub(crate) mod session_attrs;
 pub(crate) mod tls;
 pub(crate) mod tls_params;

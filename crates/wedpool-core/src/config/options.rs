@@ -12,6 +12,10 @@ use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 
 use crate::codec::int8_mode::Int8Mode;
+use crate::config::bounds::{
+    bounded_millis, count, deadline, millis, MAX_KEEPALIVE_MILLIS, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_WAITING,
+    NO_DEADLINE,
+};
 use crate::config::tls::TlsOptions;
 use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
@@ -224,8 +228,8 @@ impl PoolConfig {
     /// negative or fractional sizes, a reserve not below max, a multiplier below 1, an unknown
     /// timezone or weekday, a malformed date, a negative timeout, a bad connection string.
     pub fn from_options(options: PoolOptions) -> Result<PoolConfig, PoolError> {
-        let min = count("basePoolSize.min", options.min, 0)?;
-        let max = count("basePoolSize.max", options.max, 10)?;
+        let min = count("basePoolSize.min", options.min, 0, MAX_POOL_SIZE)?;
+        let max = count("basePoolSize.max", options.max, 10, MAX_POOL_SIZE)?;
         if max == 0 {
             return Err(PoolError::invalid_config("basePoolSize.max", "must be at least 1"));
         }
@@ -235,7 +239,7 @@ impl PoolConfig {
                 format!("must not exceed basePoolSize.max ({min} > {max})"),
             ));
         }
-        let reserve = count("emergencyReservedConnections", options.emergency_reserved_connections, 0)?;
+        let reserve = count("emergencyReservedConnections", options.emergency_reserved_connections, 0, MAX_POOL_SIZE)?;
         if reserve > 0 && reserve >= max {
             return Err(PoolError::invalid_config(
                 "emergencyReservedConnections",
@@ -249,25 +253,31 @@ impl PoolConfig {
                 format!("must be a number of at least 1, got {multiplier}"),
             ));
         }
+        if (max as f64 * multiplier).round() > MAX_POOL_SIZE as f64 {
+            return Err(PoolError::invalid_config(
+                "weddingDayMultiplier",
+                format!(
+                    "basePoolSize.max × weddingDayMultiplier must be at most {MAX_POOL_SIZE} connections, got {max} × {multiplier}"
+                ),
+            ));
+        }
         let aging = options.priority_aging_per_second.unwrap_or(100.0);
         if !aging.is_finite() || aging < 0.0 {
             return Err(PoolError::invalid_config("priorityAgingPerSecond", format!("must be 0 or more, got {aging}")));
         }
-        let lead_minutes = count("weddingCalendar.leadMinutes", options.lead_minutes, 60)?;
-        if lead_minutes > 24 * 60 {
-            return Err(PoolError::invalid_config("weddingCalendar.leadMinutes", "must be at most 1440 (one day)"));
-        }
+        let lead_minutes = count("weddingCalendar.leadMinutes", options.lead_minutes, 60, 24 * 60)?;
         let calendar = WeddingCalendar::new(
             weekdays(options.weekdays)?,
             timezones(options.timezones)?,
             dates(options.dates.unwrap_or_default())?,
             chrono::Duration::minutes(lead_minutes as i64),
         );
-        let idle = millis("basePoolSize.idleTimeoutMillis", options.idle_timeout_millis, 30_000)?;
-        let keepalive = millis("keepaliveMillis", options.keepalive_millis, 30_000)?.max(Duration::from_millis(10));
-        let lifetime = millis("maxLifetimeMillis", options.max_lifetime_millis, 30 * 60_000)?;
-        let query_timeout = millis("queryTimeoutMillis", options.query_timeout_millis, 0)?;
-        let max_waiting = count("maxWaiting", options.max_waiting, 10_000)?;
+        let idle = deadline("basePoolSize.idleTimeoutMillis", options.idle_timeout_millis, 30_000)?;
+        let keepalive = bounded_millis("keepaliveMillis", options.keepalive_millis, 30_000, MAX_KEEPALIVE_MILLIS)?
+            .max(Duration::from_millis(10));
+        let lifetime = deadline("maxLifetimeMillis", options.max_lifetime_millis, 30 * 60_000)?;
+        let query_timeout = deadline("queryTimeoutMillis", options.query_timeout_millis, 0)?;
+        let max_waiting = count("maxWaiting", options.max_waiting, 10_000, MAX_WAITING)?;
         if max_waiting == 0 {
             return Err(PoolError::invalid_config("maxWaiting", "must be at least 1"));
         }
@@ -288,12 +298,13 @@ impl PoolConfig {
         Ok(PoolConfig {
             prepare,
             keepalive,
-            max_lifetime: (!lifetime.is_zero()).then_some(lifetime),
-            query_timeout: (!query_timeout.is_zero()).then_some(query_timeout),
+            max_lifetime: lifetime.filter(|d| !d.is_zero()),
+            query_timeout: query_timeout.filter(|d| !d.is_zero()),
             max_waiting,
-            unavailable_grace: millis("unavailableGraceMillis", options.unavailable_grace_millis, 500)?,
+            unavailable_grace: deadline("unavailableGraceMillis", options.unavailable_grace_millis, 500)?
+                .unwrap_or(NO_DEADLINE),
             fleet_budget: options.fleet_budget.unwrap_or(prepare),
-            fleet_margin: count("fleetBudget.safetyMargin", options.fleet_margin, 3)?,
+            fleet_margin: count("fleetBudget.safetyMargin", options.fleet_margin, 3, MAX_POOL_SIZE)?,
             fleet_refresh: millis("fleetBudget.refreshMillis", options.fleet_refresh_millis, 10_000)?
                 .max(Duration::from_millis(100)),
             profile_alpha: match options.profile_alpha {
@@ -313,41 +324,16 @@ impl PoolConfig {
             connect,
             scaling: ScalingPolicy { base_min: min, base_max: max, wedding_day_multiplier: multiplier },
             reserve,
-            acquire_timeout: millis("basePoolSize.acquireTimeoutMillis", options.acquire_timeout_millis, 30_000)?,
-            idle_timeout: (!idle.is_zero()).then_some(idle),
+            acquire_timeout: deadline("basePoolSize.acquireTimeoutMillis", options.acquire_timeout_millis, 30_000)?
+                .unwrap_or(NO_DEADLINE),
+            idle_timeout: idle.filter(|d| !d.is_zero()),
             calendar,
             priority_aging_per_second: aging,
             int8: options.int8.as_deref().map(Int8Mode::from_str).transpose()?.unwrap_or_default(),
             maintenance_interval: millis("maintenanceIntervalMillis", options.maintenance_interval_millis, 1_000)?
                 .max(Duration::from_millis(10)),
-            statement_cache_size: count("statementCacheSize", options.statement_cache_size, 256)?,
+            statement_cache_size: count("statementCacheSize", options.statement_cache_size, 256, MAX_STATEMENT_CACHE)?,
         })
-    }
-}
-
-/// A non-negative whole number option.
-pub(crate) fn count(field: &str, value: Option<f64>, default: usize) -> Result<usize, PoolError> {
-    match value {
-        None => Ok(default),
-        Some(v) if !v.is_finite() || v < 0.0 || v.fract() != 0.0 => {
-            Err(PoolError::invalid_config(field, format!("must be a whole number of 0 or more, got {v}")))
-        }
-        Some(v) if v > 1e9 => Err(PoolError::invalid_config(field, format!("is too large ({v})"))),
-        Some(v) => Ok(v as usize),
-    }
-}
-
-/// A non-negative duration option in milliseconds.
-pub(crate) fn millis(field: &str, value: Option<f64>, default_ms: u64) -> Result<Duration, PoolError> {
-    match value {
-        None => Ok(Duration::from_millis(default_ms)),
-        Some(v) if !v.is_finite() || v < 0.0 => {
-            Err(PoolError::invalid_config(field, format!("must be a number of milliseconds of 0 or more, got {v}")))
-        }
-        Some(v) if v > 365.0 * 24.0 * 3600.0 * 1000.0 => {
-            Err(PoolError::invalid_config(field, format!("is too large ({v} ms)")))
-        }
-        Some(v) => Ok(Duration::from_micros((v * 1000.0) as u64)),
     }
 }
 
@@ -396,26 +382,7 @@ fn dates(options: Vec<DateOption>) -> Result<Vec<ListedDate>, PoolError> {
         .collect()
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; key=value strings get
-/// their `password=` value masked.
-pub fn redact_connection_string(s: &str) -> String {
-    if let Some(scheme_end) = s.find("://") {
-        let rest = &s[scheme_end + 3..];
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
-            if let Some(colon) = userinfo.find(':') {
-                return format!("{}{}:***{}", &s[..scheme_end + 3], &userinfo[..colon], &rest[at..]);
-            }
-        }
-        return s.to_string();
-    }
-    s.split_whitespace()
-        .map(|pair| if pair.starts_with("password=") { "password=***".to_string() } else { pair.to_string() })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use crate::config::redact::redact_connection_string;
 
 #[cfg(test)]
 mod tests {
@@ -513,12 +480,5 @@ mod tests {
         assert_eq!(field_of(r), "prepare");
         let r = with(|o| o.connect.connection_string = Some("host=h pgbouncer=perhaps".into()));
         assert_eq!(field_of(r), "connectionString");
-    }
-
-    #[test]
-    fn redaction_hides_passwords() {
-        assert_eq!(redact_connection_string("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(redact_connection_string("host=db password=s3cret user=app"), "host=db password=*** user=app");
-        assert_eq!(redact_connection_string("postgres://db/x"), "postgres://db/x");
     }
 }

@@ -9,8 +9,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 
+use crate::config::bounds::{bounded_millis, deadline, MAX_KEEPALIVE_MILLIS, MAX_TCP_USER_TIMEOUT_MILLIS, NO_DEADLINE};
 use crate::config::conn_params::{parse_bool, take_params};
-use crate::config::options::{millis, redact_connection_string, ConnectOptions};
+use crate::config::options::ConnectOptions;
+use crate::config::redact::{redact_collecting, redact_message};
 use crate::config::session_attrs::{SessionState, TargetSessionAttrs};
 use crate::config::tls::{channel_binding, SslMode as LibpqSslMode, TlsSettings};
 use crate::config::tls_params::take_tls_params;
@@ -85,11 +87,11 @@ impl ConnectSettings {
         };
         let mut pg = match &rest {
             Some(s) => tokio_postgres::Config::from_str(s).map_err(|e| {
-                let mut message = format!("cannot be parsed ({e})");
-                if let Some(secret) = o.password.as_deref().filter(|p| !p.is_empty()) {
-                    message = message.replace(secret, "***");
-                }
-                PoolError::invalid_config("connectionString", format!("{} in {}", message, redact_connection_string(s)))
+                let (redacted, masked) = redact_collecting(s);
+                let mut secrets: Vec<&str> = masked.iter().map(String::as_str).collect();
+                secrets.extend(o.password.as_deref());
+                let message = redact_message(&format!("cannot be parsed ({e})"), &secrets);
+                PoolError::invalid_config("connectionString", format!("{message} in {redacted}"))
             })?,
             None => tokio_postgres::Config::new(),
         };
@@ -136,14 +138,15 @@ impl ConnectSettings {
             LibpqSslMode::Prefer => SslMode::Prefer,
             LibpqSslMode::Require | LibpqSslMode::VerifyCa | LibpqSslMode::VerifyFull => SslMode::Require,
         });
-        let connect_timeout = millis("connectTimeoutMillis", o.connect_timeout_millis, 5_000)?;
+        let connect_timeout = deadline("connectTimeoutMillis", o.connect_timeout_millis, 5_000)?.unwrap_or(NO_DEADLINE);
         pg.connect_timeout(connect_timeout);
         pg.keepalives(true);
-        let keepalive = millis("keepaliveMillis", o.keepalive_millis, 30_000)?;
+        let keepalive = bounded_millis("keepaliveMillis", o.keepalive_millis, 30_000, MAX_KEEPALIVE_MILLIS)?;
         pg.keepalives_idle(keepalive.max(Duration::from_secs(1)));
         pg.keepalives_interval(Duration::from_secs(5));
         pg.keepalives_retries(3);
-        let user_timeout = millis("tcpUserTimeoutMillis", o.tcp_user_timeout_millis, 10_000)?;
+        let user_timeout =
+            bounded_millis("tcpUserTimeoutMillis", o.tcp_user_timeout_millis, 10_000, MAX_TCP_USER_TIMEOUT_MILLIS)?;
         if !user_timeout.is_zero() {
             pg.tcp_user_timeout(user_timeout);
         }

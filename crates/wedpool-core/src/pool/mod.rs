@@ -317,7 +317,15 @@ impl Pool {
                 self.inner.finish(creations, events);
                 true
             }
-            None => false,
+            None => {
+                // Served but never waited for (the caller gave up between queueing and
+                // `wait`): the connection handed to the ticket goes back to the pool, outside
+                // the lock (a lease returns itself on drop).
+                let orphan = st.receivers.remove(&ticket);
+                drop(st);
+                drop(orphan);
+                false
+            }
         }
     }
 
