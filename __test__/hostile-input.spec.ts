@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, WeddingAwareConnectionPool, type WeddingPoolOptions } from '../dist/index.js';
+import { ConfigError, InvalidParameterError, WeddingAwareConnectionPool, type WeddingPoolOptions } from '../dist/index.js';
 import { makePool } from './support/pool';
 
 const URL_ = 'postgres://app@127.0.0.1:1/db';
@@ -156,5 +156,63 @@ describe('a connection string that fails to parse', () => {
     const err = caught as ConfigError;
     expect(err.field).toBe('connectionString');
     for (const text of [err.message, err.stack ?? '', inspect(err), JSON.stringify(err)]) expect(text).not.toContain(CANARY);
+  });
+});
+
+describe('parameters nested absurdly deep', () => {
+  it('are InvalidParameterError, not a stack overflow', async () => {
+    const pool = makePool({ basePoolSize: { max: 1 } });
+    let deep: unknown[] = [1];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    await expect(pool.query('SELECT $1::int[] AS a', [deep as never])).rejects.toBeInstanceOf(InvalidParameterError);
+    let object: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) object = { o: object };
+    await expect(pool.query('SELECT $1::jsonb AS j', [object])).rejects.toBeInstanceOf(InvalidParameterError);
+    expect((await pool.query('SELECT $1::int[] AS a', [[[1, 2], [3, 4]]])).rows[0]).toEqual({ a: [[1, 2], [3, 4]] });
+  });
+});
+
+describe('options read once', () => {
+  it('a getter answering differently on a second read cannot slip a table name past its check', () => {
+    let reads = 0;
+    const trafficLearning = {
+      get table() {
+        reads += 1;
+        return reads === 1 ? 'safe_name' : 'x; DROP TABLE users; --';
+      },
+    };
+    const pool = new WeddingAwareConnectionPool({ connectionString: URL_, fleetBudget: false, trafficLearning });
+    expect(reads).toBe(1);
+    void pool.end();
+  });
+
+  it.each([
+    ['a sparse weekdays array', { weddingCalendar: { weekdays: [, 'saturday'] } }, 'weddingCalendar.weekdays'],
+    ['a sparse timezones array', { weddingCalendar: { timezones: ['UTC', , 'UTC'] } }, 'weddingCalendar.timezones'],
+    ['a sparse dates array', { weddingCalendar: { dates: [, { date: '2026-06-13' }] } }, 'weddingCalendar.dates'],
+    ['a BigInt int8 mode', { types: { int8: 5n } }, 'types.int8'],
+    ['a BigInt size', { basePoolSize: { max: 5n } }, 'basePoolSize.max'],
+    ['a throwing getter', { basePoolSize: { get max(): never { throw new Error('boom'); } } }, 'basePoolSize'],
+    ['a leak threshold beyond Node timers', { leakDetectionThresholdMillis: 2 ** 31 }, 'leakDetectionThresholdMillis'],
+  ])('refuses %s with ConfigError', (_name, options, field) => {
+    expect(fieldOf(options as never)).toBe(field);
+  });
+});
+
+describe('importTrafficProfile', () => {
+  it('refuses non-JSON profiles with ConfigError and is all or nothing', () => {
+    const pool = makePool({ basePoolSize: { max: 2 } });
+    const before = JSON.stringify(pool.exportTrafficProfile());
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const bad of [{ n: 1n }, circular, undefined, () => 1]) {
+      expect(() => pool.importTrafficProfile(bad)).toThrow(ConfigError);
+    }
+    const profile = pool.exportTrafficProfile() as { timezones: Record<string, Record<string, unknown>> };
+    const zone = Object.keys(profile.timezones)[0]!;
+    profile.timezones[zone]!.normal = (profile.timezones[zone]!.normal as unknown[]).map(() => 50);
+    profile.timezones[zone]!.critical = 'broken';
+    expect(() => pool.importTrafficProfile(profile)).toThrow(ConfigError);
+    expect(JSON.stringify(pool.exportTrafficProfile())).toBe(before);
   });
 });

@@ -164,6 +164,7 @@ impl From<PoolError> for NativeError {
             }
             PoolError::InvalidConfig { field, .. } => out.field = Some(field),
             PoolError::InvalidParameter { index, .. } => out.index = Some(index as u32),
+            PoolError::InvalidStatement { .. } => {}
             PoolError::Database(db) => {
                 let db = *db;
                 out.message = db.message;

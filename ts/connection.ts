@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { ConfigError, ConnectionReleasedError } from './errors';
 import { unwrap, type NativeConnection, type NativeResult } from './native';
 import type { QueryTracer } from './otel';
-import { prepareParams } from './params';
+import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
 import type { QueryOptions, QueryParam, QueryResult } from './types';
 
@@ -96,6 +96,7 @@ export class PoolConnection {
     options?: QueryOptions,
   ): Promise<QueryResult<R>> {
     if (this.#released) throw new ConnectionReleasedError();
+    checkSql(sql);
     const wire = prepareParams(params);
     const timeout = options?.queryTimeoutMillis;
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
@@ -110,6 +111,7 @@ export class PoolConnection {
    */
   async queryRaw(sql: string, params: readonly unknown[] | undefined, timeoutMillis: number | undefined, textResults: boolean): Promise<NativeResult> {
     if (this.#released) throw new ConnectionReleasedError();
+    checkSql(sql);
     const wire = prepareParams(params);
     return this.#traced(sql, async () => unwrap(await this.#native.query(sql, wire, timeoutMillis, textResults)));
   }

@@ -190,6 +190,16 @@ export class InvalidParameterError extends WedPoolError {
   }
 }
 
+/**
+ * The statement cannot be sent as it is (not a string, a NUL byte, `COPY … TO STDOUT` /
+ * `FROM STDIN`); nothing was sent and the connection is kept.
+ */
+export class InvalidStatementError extends WedPoolError {
+  constructor(message: string) {
+    super(message.startsWith('statement cannot be sent: ') ? message : `statement cannot be sent: ${message}`, 'INVALID_STATEMENT');
+  }
+}
+
 /** A connection was used or released after it had been released. */
 export class ConnectionReleasedError extends WedPoolError {
   constructor(message = 'this connection has already been released to the pool') {

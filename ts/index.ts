@@ -19,6 +19,7 @@ export {
   AbortError,
   ConfigError,
   InvalidParameterError,
+  InvalidStatementError,
   ConnectionReleasedError,
   QueryTimeoutError,
   PoolOverloadedError,

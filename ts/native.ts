@@ -12,6 +12,7 @@ import {
   ConnectionReleasedError,
   DatabaseError,
   InvalidParameterError,
+  InvalidStatementError,
   PoolClosedError,
   PoolOverloadedError,
   QueryTimeoutError,
@@ -123,6 +124,8 @@ export function toError(e: NativeError): WedPoolError {
       return new ConfigError(e.field ?? 'options', e.message.replace(/^invalid option [^:]+: /, ''));
     case 'INVALID_PARAMETER':
       return new InvalidParameterError(e.index ?? 0, e.message.replace(/^parameter \$\d+ cannot be sent: /, ''));
+    case 'INVALID_STATEMENT':
+      return new InvalidStatementError(e.message);
     case 'CONNECTION_RELEASED':
       return new ConnectionReleasedError(e.message);
     default:

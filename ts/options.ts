@@ -161,6 +161,54 @@ function checkObject(field: string, value: unknown): void {
   }
 }
 
+/** Node's timers fire at once for delays above this (2^31−1 ms, about 24.8 days). */
+export const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+
+function copyObject(field: string, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) return value as never;
+  try {
+    return { ...(value as Record<string, unknown>) };
+  } catch (err) {
+    throw new ConfigError(field, `could not be read (${String((err as Error)?.message ?? err)})`);
+  }
+}
+
+function copyArray(value: unknown): unknown {
+  // Holes of a sparse array read as undefined, which the checks below refuse.
+  return Array.isArray(value) ? Array.from(value) : value;
+}
+
+/**
+ * Options read exactly once: every getter runs once, here, and everything after (validation,
+ * the native pool, the facade's own settings) uses this copy, so a value cannot change between
+ * its check and its use.
+ */
+export function snapshotOptions(options: WeddingPoolOptions | undefined): WeddingPoolOptions {
+  const o = copyObject('options', options ?? {});
+  checkObject('options', o);
+  const snap = o as Record<string, unknown>;
+  for (const key of ['basePoolSize', 'types', 'tracing'] as const) snap[key] = copyObject(key, snap[key]);
+  const fleet = snap.fleetBudget;
+  snap.fleetBudget = typeof fleet === 'boolean' ? fleet : copyObject('fleetBudget', fleet);
+  snap.trafficLearning = copyObject('trafficLearning', snap.trafficLearning);
+  const cal = copyObject('weddingCalendar', snap.weddingCalendar);
+  if (cal) {
+    cal.weekdays = copyArray(cal.weekdays);
+    cal.timezones = copyArray(cal.timezones);
+    const dates = copyArray(cal.dates);
+    cal.dates = Array.isArray(dates) ? dates.map((d, i) => copyObject(`weddingCalendar.dates[${i}]`, d)) : dates;
+  }
+  snap.weddingCalendar = cal;
+  return snap as WeddingPoolOptions;
+}
+
+function checkTimerMillis(field: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !(value >= 0) || value > MAX_TIMER_MILLIS) {
+    throw new ConfigError(field, `must be a number of milliseconds from 0 to ${MAX_TIMER_MILLIS}, got ${String(value)}`);
+  }
+}
+
 /** The process's IANA timezone, as Node sees it. */
 export function processTimezone(): string {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -168,10 +216,14 @@ export function processTimezone(): string {
   return !zone || zone === 'Etc/Unknown' ? 'UTC' : zone;
 }
 
-/** Type-checks `options` and flattens them for the native pool. Throws {@link ConfigError}. */
+/**
+ * Type-checks `options` and flattens them for the native pool. Throws {@link ConfigError}.
+ * Pass a {@link snapshotOptions} copy: every field is read more than once here.
+ */
 export function toNativeOptions(options: WeddingPoolOptions | undefined): NativePoolOptions {
   const o = options ?? {};
   checkObject('options', o);
+  checkTimerMillis('leakDetectionThresholdMillis', o.leakDetectionThresholdMillis);
   for (const key of ['connectionString', 'host', 'user', 'password', 'database', 'applicationName', 'instanceId'] as const) {
     check(key, o[key], 'string');
   }
@@ -223,6 +275,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
   checkObject('trafficLearning', o.trafficLearning);
   check('trafficLearning.alpha', o.trafficLearning?.alpha, 'number');
   check('trafficLearning.saveIntervalMillis', o.trafficLearning?.saveIntervalMillis, 'number');
+  checkTimerMillis('trafficLearning.saveIntervalMillis', o.trafficLearning?.saveIntervalMillis);
   const table = o.trafficLearning?.table;
   if (table !== undefined && typeof table !== 'boolean' && !(typeof table === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table))) {
     throw new ConfigError('trafficLearning.table', 'must be true, false or a plain table name (letters, digits, _)');
@@ -230,7 +283,7 @@ export function toNativeOptions(options: WeddingPoolOptions | undefined): Native
   checkObject('types', o.types);
   const int8 = o.types?.int8;
   if (int8 !== undefined && int8 !== 'string' && int8 !== 'bigint' && int8 !== 'number') {
-    throw new ConfigError('types.int8', `must be 'string', 'bigint' or 'number', got ${JSON.stringify(int8)}`);
+    throw new ConfigError('types.int8', `must be 'string', 'bigint' or 'number', got ${typeof int8 === 'string' ? JSON.stringify(int8) : typeof int8}`);
   }
   return {
     ...toNativeTls(o),

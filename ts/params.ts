@@ -4,7 +4,27 @@
  * as array literals, Buffers as bytes, plain objects as JSON. Anything that cannot be sent is
  * rejected before the statement leaves the process.
  */
-import { InvalidParameterError } from './errors';
+import { InvalidParameterError, InvalidStatementError } from './errors';
+
+/** Refuses statement text that is not a string before anything is sent. */
+export function checkSql(sql: unknown): asserts sql is string {
+  if (typeof sql !== 'string') {
+    throw new InvalidStatementError(`the statement must be a string, got ${sql === null ? 'null' : Array.isArray(sql) ? 'an array' : typeof sql}`);
+  }
+}
+
+/**
+ * Nesting deeper than this (arrays in arrays, `toPostgres` returning values to serialise) is
+ * refused: PostgreSQL arrays have at most 6 dimensions, and a value nested 100,000 deep must
+ * be an error, not a stack overflow.
+ */
+export const MAX_PARAMETER_DEPTH = 100;
+
+function enter(value: unknown, index: number, seen: Set<unknown>): void {
+  if (seen.has(value)) throw new InvalidParameterError(index, 'the value contains a circular reference');
+  if (seen.size >= MAX_PARAMETER_DEPTH) throw new InvalidParameterError(index, `the value nests deeper than ${MAX_PARAMETER_DEPTH} levels`);
+  seen.add(value);
+}
 
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
@@ -39,8 +59,7 @@ function arrayLiteral(values: unknown[], index: number, seen: Set<unknown>): str
   const parts = values.map((v) => {
     if (v === null || v === undefined) return 'NULL';
     if (Array.isArray(v)) {
-      if (seen.has(v)) throw new InvalidParameterError(index, 'the value contains a circular reference');
-      seen.add(v);
+      enter(v, index, seen);
       try {
         return arrayLiteral(v, index, seen);
       } finally {
@@ -83,8 +102,7 @@ function serialise(value: unknown, index: number, seen: Set<unknown>): WireParam
     if (Number.isNaN(value.getTime())) throw new InvalidParameterError(index, 'Invalid Date');
     return dateToString(value);
   }
-  if (seen.has(value)) throw new InvalidParameterError(index, 'the value contains a circular reference');
-  seen.add(value);
+  enter(value, index, seen);
   try {
     if (Array.isArray(value)) return arrayLiteral(value, index, seen);
     const custom = (value as { toPostgres?: unknown }).toPostgres;

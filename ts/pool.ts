@@ -15,8 +15,8 @@ import {
   type NativeEvent,
   type NativePool,
 } from './native';
-import { toNativeOptions, type WeddingPoolOptions } from './options';
-import { prepareParams } from './params';
+import { snapshotOptions, toNativeOptions, type WeddingPoolOptions } from './options';
+import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
 import { QueryTracer } from './otel';
 import { TrafficProfileStore } from './profile-store';
@@ -78,8 +78,9 @@ export class WeddingAwareConnectionPool extends EventEmitter {
   #listening = false;
 
   /** Validates options (throws `ConfigError` naming the field) and starts the pool. */
-  constructor(options?: WeddingPoolOptions) {
+  constructor(given?: WeddingPoolOptions) {
     super();
+    const options = snapshotOptions(given);
     const created = createPool(toNativeOptions(options));
     if (isNativeError(created)) throw toError(created);
     this.#native = created;
@@ -187,6 +188,7 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     ctx?: DatabaseContext,
     options?: QueryOptions & AcquireOptions,
   ): Promise<QueryResult<R>> {
+    checkSql(sql);
     const wire = prepareParams(params);
     if (options?.signal) {
       const conn = await this.getConnection(ctx, options);
@@ -315,9 +317,19 @@ export class WeddingAwareConnectionPool extends EventEmitter {
     return JSON.parse(this.#native.exportTrafficProfile());
   }
 
-  /** Loads a profile from `exportTrafficProfile` and re-plans at once. Throws `ConfigError` when malformed. */
+  /**
+   * Loads a profile from `exportTrafficProfile` and re-plans at once. All or nothing: a
+   * malformed profile throws `ConfigError` (`trafficProfile`) and changes nothing.
+   */
   importTrafficProfile(profile: unknown): void {
-    const error = this.#native.importTrafficProfile(typeof profile === 'string' ? profile : JSON.stringify(profile));
+    let json: string | undefined;
+    try {
+      json = typeof profile === 'string' ? profile : JSON.stringify(profile);
+    } catch (err) {
+      throw new ConfigError('trafficProfile', `is not JSON-serialisable (${String((err as Error)?.message ?? err)})`);
+    }
+    if (typeof json !== 'string') throw new ConfigError('trafficProfile', `must be a profile object or JSON text, got ${typeof profile}`);
+    const error = this.#native.importTrafficProfile(json);
     if (error) throw toError(error);
   }
 

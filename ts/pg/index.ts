@@ -30,6 +30,7 @@ export {
   AbortError,
   ConfigError,
   InvalidParameterError,
+  InvalidStatementError,
   ConnectionReleasedError,
   QueryTimeoutError,
   PoolOverloadedError,

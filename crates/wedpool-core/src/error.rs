@@ -25,6 +25,8 @@ pub enum ErrorCode {
     InvalidConfig,
     /// A query parameter cannot be sent.
     InvalidParameter,
+    /// The statement text cannot be sent (a NUL byte, a COPY to or from the client).
+    InvalidStatement,
     /// The server rejected a statement; the SQLSTATE is carried separately.
     Database,
     /// A connection was used or released after it had been released.
@@ -49,6 +51,7 @@ impl ErrorCode {
             ErrorCode::Aborted => "ABORT_ERR",
             ErrorCode::InvalidConfig => "INVALID_CONFIG",
             ErrorCode::InvalidParameter => "INVALID_PARAMETER",
+            ErrorCode::InvalidStatement => "INVALID_STATEMENT",
             ErrorCode::Database => "DATABASE_ERROR",
             ErrorCode::ConnectionReleased => "CONNECTION_RELEASED",
             ErrorCode::QueryTimeout => "QUERY_TIMEOUT",
@@ -180,6 +183,11 @@ pub enum PoolError {
         /// What is wrong with it.
         message: String,
     },
+    /// The statement cannot be sent as it is; nothing was sent and the connection is kept.
+    InvalidStatement {
+        /// Why.
+        message: String,
+    },
     /// A parameter cannot be sent.
     InvalidParameter {
         /// 0-based index of the parameter.
@@ -221,6 +229,7 @@ impl PoolError {
             PoolError::Aborted => ErrorCode::Aborted,
             PoolError::InvalidConfig { .. } => ErrorCode::InvalidConfig,
             PoolError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
+            PoolError::InvalidStatement { .. } => ErrorCode::InvalidStatement,
             PoolError::Database(_) => ErrorCode::Database,
             PoolError::ConnectionReleased => ErrorCode::ConnectionReleased,
             PoolError::QueryTimeout { .. } => ErrorCode::QueryTimeout,
@@ -286,6 +295,7 @@ impl fmt::Display for PoolError {
             PoolError::InvalidParameter { index, message } => {
                 write!(f, "parameter ${} cannot be sent: {message}", index + 1)
             }
+            PoolError::InvalidStatement { message } => write!(f, "statement cannot be sent: {message}"),
             PoolError::Database(fields) => write!(f, "{}", fields.message),
             PoolError::ConnectionReleased => {
                 write!(f, "this connection has already been released to the pool")

@@ -120,6 +120,7 @@ pub async fn execute(
             message: format!("a statement takes at most {MAX_PARAMETERS} parameters, got {}", params.len()),
         });
     }
+    check_statement(sql)?;
     let stream = match mode {
         StatementMode::Prepared { cache_size } => {
             if client.statement_cache.size() >= cache_size.max(1) {
@@ -136,7 +137,17 @@ pub async fn execute(
                     ),
                 });
             }
-            client.query_raw(&statement, params.iter()).await.map_err(query_error)?
+            match client.query_raw(&statement, params.iter()).await.map_err(query_error) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    if is_missing_prepared_statement(&e) {
+                        // Deallocated behind the cache's back (in a function, a multi-statement
+                        // string, a pooler's reset query): forget every cached statement.
+                        client.statement_cache.clear();
+                    }
+                    return Err(e);
+                }
+            }
         }
         StatementMode::Unnamed => {
             let typed = params.iter().map(|p| (p as &(dyn ToSql + Sync), unspecified_type()));
@@ -160,6 +171,9 @@ pub async fn execute(
     while let Some(row) = stream.try_next().await.map_err(query_error)? {
         rows.push(decode_row(&row, decode));
     }
+    if matches!(mode, StatementMode::Prepared { .. }) && deallocates_statements(sql) {
+        client.statement_cache.clear();
+    }
     let command = command_of(sql);
     // tokio-postgres reads a tag without a count as 0; the server's tag has a count exactly
     // for these commands.
@@ -167,6 +181,48 @@ pub async fn execute(
         matches!(command.as_str(), "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "MOVE" | "FETCH");
     let row_count = counted.then(|| stream.rows_affected().unwrap_or(rows.len() as u64));
     Ok(QueryResult { command, row_count, fields, rows })
+}
+
+/// Refuses, before anything is sent, statement text the protocol cannot carry (a NUL byte ends
+/// a protocol string) and `COPY … TO STDOUT` / `FROM STDIN`, whose copy sub-protocol this pool
+/// does not speak (the connection would be lost mid-stream).
+pub fn check_statement(sql: &str) -> Result<(), PoolError> {
+    if let Some(at) = sql.find('\0') {
+        return Err(PoolError::InvalidStatement {
+            message: format!(
+                "it contains a NUL byte (at character {}), which PostgreSQL cannot receive",
+                sql[..at].chars().count()
+            ),
+        });
+    }
+    let words = top_level_words(sql, 64);
+    if words.first().is_some_and(|w| w.eq_ignore_ascii_case("COPY"))
+        && words.iter().any(|w| w.eq_ignore_ascii_case("STDIN") || w.eq_ignore_ascii_case("STDOUT"))
+    {
+        return Err(PoolError::InvalidStatement {
+            message: "COPY … TO STDOUT / FROM STDIN is not supported (WedPool does not speak the copy \
+                      sub-protocol); COPY to or from a server file, or INSERT/SELECT, works"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `e` is the server's 26000 "prepared statement … does not exist".
+pub fn is_missing_prepared_statement(e: &PoolError) -> bool {
+    matches!(e, PoolError::Database(fields) if fields.code == "26000")
+}
+
+/// Whether `sql` drops this session's prepared statements (`DISCARD ALL`, `DEALLOCATE [PREPARE]
+/// ALL | name`): the statement cache must then forget them.
+pub fn deallocates_statements(sql: &str) -> bool {
+    let words = top_level_words(sql, 2);
+    let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    match upper(0).as_str() {
+        "DISCARD" => upper(1) == "ALL",
+        "DEALLOCATE" => true,
+        _ => false,
+    }
 }
 
 /// A parameter type of OID 0: "unspecified", the server infers it from the statement, as it
@@ -365,7 +421,36 @@ pub(crate) fn top_level_words(sql: &str, limit: usize) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::command_of;
+    use super::{check_statement, command_of, deallocates_statements};
+
+    #[test]
+    fn nul_bytes_and_client_copy_are_refused_before_sending() {
+        for sql in
+            ["SELECT 1\0", "COPY t TO STDOUT", "copy t from stdin", "COPY (SELECT 1) TO STDOUT WITH (FORMAT csv)"]
+        {
+            assert!(check_statement(sql).is_err(), "{sql:?}");
+        }
+        for sql in ["SELECT 'STDOUT'", "COPY t TO '/tmp/x'", "SELECT 1"] {
+            assert!(check_statement(sql).is_ok(), "{sql:?}");
+        }
+    }
+
+    #[test]
+    fn statements_that_deallocate_are_recognised() {
+        for sql in [
+            "DISCARD ALL",
+            "discard all;",
+            "DEALLOCATE ALL",
+            "deallocate prepare s1",
+            "DEALLOCATE s3",
+            "/* x */ DISCARD ALL",
+        ] {
+            assert!(deallocates_statements(sql), "{sql}");
+        }
+        for sql in ["DISCARD PLANS", "DISCARD TEMP", "SELECT 'DEALLOCATE ALL'", "PREPARE s AS SELECT 1"] {
+            assert!(!deallocates_statements(sql), "{sql}");
+        }
+    }
 
     #[test]
     fn command_is_the_first_keyword() {

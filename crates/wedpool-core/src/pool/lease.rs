@@ -14,7 +14,9 @@ use crate::admission::reservation::SlotKind;
 use crate::clock;
 use crate::codec::value::Value;
 use crate::conn::loss::{classify, commits, LossFacts};
-use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
+use crate::conn::query::{
+    execute, is_missing_prepared_statement, transaction_effect, Param, QueryResult, TransactionEffect,
+};
 use crate::error::PoolError;
 use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::PoolInner;
@@ -179,7 +181,16 @@ impl Lease {
             if learn {
                 self.learn_transaction_id(decode).await?;
             }
-            execute(&conn.object, sql, params, decode, config.statement_mode()).await
+            let mode = config.statement_mode();
+            match execute(&conn.object, sql, params, decode, mode).await {
+                // The cache was cleared; outside a transaction nothing ran (Bind failed), so
+                // preparing again once is invisible to the caller. Inside one, the transaction
+                // is aborted and the caller must see the error.
+                Err(e) if !in_transaction && is_missing_prepared_statement(&e) => {
+                    execute(&conn.object, sql, params, decode, mode).await
+                }
+                other => other,
+            }
         };
         let limit = match timeout {
             Some(t) if t.is_zero() => None,

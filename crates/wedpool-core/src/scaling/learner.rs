@@ -172,7 +172,14 @@ impl TrafficLearner {
             return Err("unsupported or missing version (expected 1)".into());
         }
         let zones = data.get("timezones").and_then(Json::as_object).ok_or("missing timezones object")?;
-        for (zone, profile) in self.zones.iter().zip(self.profiles.iter_mut()) {
+        let hours_observed = match data.get("hoursObserved") {
+            None => self.hours_observed,
+            Some(h) => h.as_u64().ok_or("hoursObserved must be a whole number of 0 or more")?,
+        };
+        // All or nothing: the profile is read into a copy that replaces the current one only
+        // when every part of it was valid.
+        let mut profiles = self.profiles.clone();
+        for (zone, profile) in self.zones.iter().zip(profiles.iter_mut()) {
             let Some(classes) = zones.get(zone.name()) else { continue };
             for class in PriorityClass::ALL {
                 let values = classes
@@ -197,7 +204,8 @@ impl TrafficLearner {
                 }
             }
         }
-        self.hours_observed = data.get("hoursObserved").and_then(Json::as_u64).unwrap_or(self.hours_observed);
+        self.profiles = profiles;
+        self.hours_observed = hours_observed;
         Ok(())
     }
 }

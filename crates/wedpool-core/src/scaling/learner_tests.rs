@@ -80,3 +80,17 @@ fn import_rejects_malformed_profiles_with_a_reason() {
     let short = json!({ "version": 1, "timezones": { "UTC": { "critical": [1], "wedding": [], "normal": [] } } });
     assert!(learner.import(&short).unwrap_err().contains("168"));
 }
+
+#[test]
+fn a_rejected_import_changes_nothing() {
+    let mut source = TrafficLearner::new(vec![chrono_tz::UTC, chrono_tz::Asia::Tokyo], 0.3);
+    source.observe(utc("2026-06-13T12:00:00Z"), [8.0, 8.0, 8.0]);
+    let mut bad = source.export();
+    // The first zone is valid, the second is not: nothing of the first may stick.
+    bad["timezones"]["Asia/Tokyo"]["normal"] = json!("not an array");
+    let mut learner = TrafficLearner::new(vec![chrono_tz::UTC, chrono_tz::Asia::Tokyo], 0.3);
+    learner.observe(utc("2026-06-13T12:00:00Z"), [1.0, 1.0, 1.0]);
+    let before = learner.export();
+    assert!(learner.import(&bad).is_err());
+    assert_eq!(learner.export(), before);
+}
