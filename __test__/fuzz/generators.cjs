@@ -1,0 +1,132 @@
+// Seeded generators of careless and hostile input for the fuzz suite. Same seed, same cases.
+'use strict';
+
+/** mulberry32: a small, fast, seedable PRNG. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CANARY = 'CaNaRy7';
+
+function tools(random) {
+  const pick = (xs) => xs[Math.floor(random() * xs.length)];
+  const number = () =>
+    pick([0, 1, -1, 0.5, 2, 10, 1e3, 1e6, 1e9, 1e300, 2 ** 31, 2 ** 31 - 1, 32_767_001, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, -0, 5e-324]);
+  const junk = () => pick([undefined, null, '', '10', true, {}, [], 5n, () => 1, Symbol('s'), new Date(NaN), number()]);
+  const value = () => (random() < 0.6 ? number() : junk());
+  const sparse = (xs) => {
+    const out = [...xs];
+    delete out[Math.floor(random() * out.length)];
+    return out;
+  };
+  return { pick, number, junk, value, sparse };
+}
+
+const NUMBER_FIELDS = [
+  'port', 'connectTimeoutMillis', 'weddingDayMultiplier', 'emergencyReservedConnections', 'priorityAgingPerSecond',
+  'maintenanceIntervalMillis', 'statementCacheSize', 'keepaliveMillis', 'tcpUserTimeoutMillis', 'maxLifetimeMillis',
+  'queryTimeoutMillis', 'maxWaiting', 'unavailableGraceMillis', 'leakDetectionThresholdMillis',
+];
+
+/** Pool options: numbers at and beyond every bound, wrong types, sparse arrays, getters. */
+function options(random) {
+  const { pick, value, sparse, junk } = tools(random);
+  const o = { connectionString: 'postgres://fuzz:' + CANARY + '@127.0.0.1:1/db', fleetBudget: false };
+  for (let i = 0; i < 1 + Math.floor(random() * 4); i++) o[pick(NUMBER_FIELDS)] = value();
+  if (random() < 0.5) o.basePoolSize = { min: value(), max: value(), acquireTimeoutMillis: value(), idleTimeoutMillis: value() };
+  if (random() < 0.3) o.weddingCalendar = { weekdays: random() < 0.5 ? sparse(['saturday', 'sunday']) : [junk()], timezones: pick([['UTC'], sparse(['UTC', 'Europe/London']), ['Mars/Base'], junk()]), dates: pick([[{ date: '2026-02-30' }], sparse([{ date: '2026-06-13' }, { date: '2026-06-14' }]), [junk()], junk()]), leadMinutes: value() };
+  if (random() < 0.2) o.types = { int8: pick(['string', 'float', 5n, junk()]) };
+  if (random() < 0.2) o.trafficLearning = { table: pick([true, 'ok_name', 'x; DROP TABLE t', junk()]), alpha: value(), saveIntervalMillis: value() };
+  if (random() < 0.2) {
+    let reads = 0;
+    Object.defineProperty(o, 'basePoolSize', { enumerable: true, get: () => (++reads === 1 ? { max: 2 } : { max: 1e9 }) });
+  }
+  if (random() < 0.1) o.fleetBudget = { enabled: junk(), safetyMargin: value(), refreshMillis: value() };
+  return o;
+}
+
+/** Connection strings with the canary as password in every shape that has broken redaction. */
+function connectionString(random) {
+  const { pick } = tools(random);
+  const p = pick(['', '@', '/', '?', '#', ' ', "'", '\\', '&']) + CANARY + pick(['', '@', '/', '?', '#', ' ', '&', "\\'"]);
+  const bogus = pick(['bogus=1', 'port=notaport', 'sslmode=nonsense', 'target_session_attrs=maybe', '=', "'", '']);
+  return pick([
+    `postgres://u:${p}@h:5432/db?${bogus}`,
+    `postgres://u@h/db?password=${encodeURIComponent(p)}&${bogus}`,
+    `postgres://u@h/db?password=${p}&${bogus}`,
+    `postgresql://u:${p}@h:notaport/db`,
+    `host=h password=${p.replace(/[\s'\\]/g, '')} ${bogus}`,
+    `host=h password = '${p.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' ${bogus}`,
+    `host=h password=${p.replace(/([\s'\\])/g, '\\$1')} ${bogus}`,
+    `password ${CANARY} ${bogus}`,
+  ]);
+}
+
+/** Calendar times, valid Dates included, across and beyond the representable range. */
+function calendarTime(random) {
+  const { pick } = tools(random);
+  return pick([8.64e15, -8.64e15, 253402300800000, -62135596800001, 0, Date.now(), 8.64e15 * random(), -8.64e15 * random(), NaN]);
+}
+
+/** Traffic profiles: malformed parts, non-JSON values. */
+function profile(random) {
+  const { pick, junk, value } = tools(random);
+  const hours = () => Array.from({ length: pick([168, 167, 0]) }, () => (random() < 0.9 ? Math.abs(random() * 10) : value()));
+  return pick([
+    { version: 1, timezones: { UTC: { critical: hours(), wedding: hours(), normal: hours() } }, hoursObserved: pick([1, -1, 1.5, 'x']) },
+    { version: pick([1, 2, '1']), timezones: junk() },
+    junk(),
+    'not json {',
+    { version: 1, timezones: { UTC: { critical: hours(), wedding: junk(), normal: hours() } } },
+  ]);
+}
+
+/** Query parameters: every JavaScript kind, deep nesting, circular values. */
+function parameter(random) {
+  const { pick, junk, number } = tools(random);
+  const deep = () => {
+    let v = [1];
+    for (let i = 0, n = pick([5, 200, 100_000]); i < n; i++) v = [v];
+    return v;
+  };
+  const circular = () => {
+    const o = { a: 1 };
+    o.self = o;
+    return o;
+  };
+  return pick([junk, number, deep, circular, () => 2n ** 64n, () => new Date(8.64e15), () => ({ toPostgres: () => circular() }), () => Buffer.from([0, 1])])();
+}
+
+/** Statement texts and non-strings. */
+function statement(random) {
+  const { pick, junk } = tools(random);
+  return pick([
+    'SELECT 1\0', 'COPY (SELECT 1) TO STDOUT', 'copy pg_class from stdin', 'DISCARD ALL', 'DEALLOCATE ALL', '', ' ', ';',
+    'SELECT $1', 'SELECT 1; SELECT 2', 'BEGIN', 'ROLLBACK', 'SELECT pg_sleep(0.01)', 'SELEC', junk(), 'SELECT ' + "'x'".repeat(2000),
+  ]);
+}
+
+/** Contexts as careless callers pass them. */
+function context(random) {
+  const { pick, junk } = tools(random);
+  return pick([undefined, null, {}, { isActiveWedding: junk(), isWeddingCritical: junk() }, junk(), 'critical', [true]]);
+}
+
+/** Acquire options: bad signals, bad timeouts. */
+function acquireOptions(random) {
+  const { pick, junk, number } = tools(random);
+  const throwing = new AbortController().signal;
+  throwing.addEventListener = () => {
+    throw new Error('hostile');
+  };
+  return pick([undefined, {}, { signal: junk() }, { signal: { aborted: false } }, { signal: throwing }, { timeoutMillis: number() }, { timeoutMillis: junk() }, junk()]);
+}
+
+module.exports = { rng, CANARY, options, connectionString, calendarTime, profile, parameter, statement, context, acquireOptions };
