@@ -129,5 +129,5 @@ export function writeConsumerProject(dir: string, packaged: Packaged): void {
 /** Runs the repository's `tsc` over the consumer with the given module resolution. */
 export function typeCheckConsumer(dir: string, resolution: 'node16' | 'bundler', env: NodeJS.ProcessEnv): Promise<RunResult> {
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-  return run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: dir, env });
+  return run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], { cwd: dir, env, timeoutMs: 280_000 });
 }

@@ -15,6 +15,8 @@ import { ensurePackaged, packSkipReason, run, userEnv, type Packaged } from '../
 import { writeConsumerProject, typeCheckConsumer } from './consumer';
 
 const skipReason = packSkipReason();
+/** Per test: a child node or tsc on a busy 2-core machine can take far longer than vitest's default. */
+const SLOW = 300_000;
 if (skipReason) console.warn(`package install spec skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== null)('installing the packed tarballs without Rust', () => {
@@ -69,7 +71,7 @@ describe.skipIf(skipReason !== null)('installing the packed tarballs without Rus
     expect(out.pgRows).toEqual([{ greeting: 'hello' }]);
     expect(out.pgCommand).toBe('SELECT');
     expect(out.binary).toContain(join('node_modules', packaged.platformPackage, `wedpool.${packaged.platform}.node`));
-  });
+  }, SLOW);
 
   it('import from "wedpool" and "wedpool/pg" runs queries and shares classes with require', async () => {
     const res = await node('query.mjs');
@@ -82,7 +84,7 @@ describe.skipIf(skipReason !== null)('installing the packed tarballs without Rus
       defaultIsModule: true,
       errorIsTyped: true,
     });
-  });
+  }, SLOW);
 
   it('without its platform package, loading fails naming the platform and the fix', async () => {
     const installed = join(project, 'node_modules', packaged.platformPackage);
@@ -97,12 +99,12 @@ describe.skipIf(skipReason !== null)('installing the packed tarballs without Rus
     } finally {
       renameSync(aside, installed);
     }
-  });
+  }, SLOW);
 
   it.each(['node16', 'bundler'] as const)('type-checks a TypeScript consumer with moduleResolution %s', async (resolution) => {
     const res = await typeCheckConsumer(project, resolution, env);
     expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
-  });
+  }, SLOW);
 
   it('the consumer type-check fails on a wrong use of the API (the check is real)', async () => {
     writeFileSync(join(project, 'ts', 'wrong.mts'), "import { WeddingAwareConnectionPool } from 'wedpool';\nnew WeddingAwareConnectionPool({ connectionString: 42 });\n");
@@ -113,5 +115,5 @@ describe.skipIf(skipReason !== null)('installing the packed tarballs without Rus
     } finally {
       rmSync(join(project, 'ts', 'wrong.mts'));
     }
-  });
+  }, SLOW);
 });

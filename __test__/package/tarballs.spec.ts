@@ -137,5 +137,5 @@ describe.skipIf(skipReason !== null)('the tarballs in pkg/', () => {
       expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
       expect(res.stdout).toMatch(/^\+ wedpool/m);
     }
-  });
+  }, 120_000);
 });
