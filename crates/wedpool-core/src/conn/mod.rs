@@ -7,5 +7,6 @@ pub(crate) mod identity;
 pub(crate) mod loss;
 pub(crate) mod query;
 pub(crate) mod route;
+pub(crate) mod statement_checks;
 pub(crate) mod tls;
 pub(crate) mod tls_errors;

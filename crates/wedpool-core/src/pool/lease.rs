@@ -14,9 +14,8 @@ use crate::admission::reservation::SlotKind;
 use crate::clock;
 use crate::codec::value::Value;
 use crate::conn::loss::{classify, commits, LossFacts};
-use crate::conn::query::{
-    execute, is_missing_prepared_statement, transaction_effect, Param, QueryResult, TransactionEffect,
-};
+use crate::conn::query::{execute, transaction_effect, Param, QueryResult, TransactionEffect};
+use crate::conn::statement_checks::is_missing_prepared_statement;
 use crate::error::PoolError;
 use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::PoolInner;
