@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::time::Duration;
 
 use crate::admission::priority_class::PriorityClass;
 use crate::observe::health::HealthState;
@@ -35,6 +36,24 @@ impl WaitHistogram {
     }
 }
 
+/// What the fleet claims cost: how many ran, the connections they granted, the time spent
+/// waiting for the claim lock, holding it, and in the claim's own round trips.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimStats {
+    /// Claims that took the lock.
+    pub claims: u64,
+    /// Claims that could not take the lock in time, read the server or record the claim.
+    pub failed: u64,
+    /// Connections granted (and opened) by claims.
+    pub granted: u64,
+    /// Time waiting for the lock.
+    pub lock_wait: Duration,
+    /// Time holding the lock (reading the server, recording the claim).
+    pub lock_held: Duration,
+    /// Time a claim adds to opening its connections: all its round trips and the lock wait.
+    pub overhead: Duration,
+}
+
 /// Everything the exposition shows.
 pub struct MetricsInput<'a> {
     /// The `pool` label (the application name).
@@ -49,6 +68,8 @@ pub struct MetricsInput<'a> {
     pub scale_events: u64,
     /// Acquire waits.
     pub waits: &'a WaitHistogram,
+    /// Fleet claims.
+    pub claims: &'a ClaimStats,
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -116,6 +137,28 @@ pub fn render(m: &MetricsInput<'_>) -> String {
     }
     family(&mut out, "wedpool_scale_events_total", "counter", "Changes of the scaling target.");
     let _ = writeln!(out, "wedpool_scale_events_total{{{pool}}} {}", m.scale_events);
+    let c = m.claims;
+    family(&mut out, "wedpool_fleet_claims_total", "counter", "Fleet claims, by outcome (ok: took the claim lock).");
+    let _ = writeln!(out, "wedpool_fleet_claims_total{{{pool},outcome=\"ok\"}} {}", c.claims);
+    let _ = writeln!(out, "wedpool_fleet_claims_total{{{pool},outcome=\"failed\"}} {}", c.failed);
+    family(&mut out, "wedpool_fleet_claimed_connections_total", "counter", "Connections opened under a fleet claim.");
+    let _ = writeln!(out, "wedpool_fleet_claimed_connections_total{{{pool}}} {}", c.granted);
+    family(
+        &mut out,
+        "wedpool_fleet_claim_lock_wait_seconds_total",
+        "counter",
+        "Time spent waiting for the claim lock.",
+    );
+    let _ = writeln!(out, "wedpool_fleet_claim_lock_wait_seconds_total{{{pool}}} {}", c.lock_wait.as_secs_f64());
+    family(&mut out, "wedpool_fleet_claim_lock_held_seconds_total", "counter", "Time spent holding the claim lock.");
+    let _ = writeln!(out, "wedpool_fleet_claim_lock_held_seconds_total{{{pool}}} {}", c.lock_held.as_secs_f64());
+    family(
+        &mut out,
+        "wedpool_fleet_claim_overhead_seconds_total",
+        "counter",
+        "Time fleet claims added to opening connections (their round trips and lock waits).",
+    );
+    let _ = writeln!(out, "wedpool_fleet_claim_overhead_seconds_total{{{pool}}} {}", c.overhead.as_secs_f64());
     family(
         &mut out,
         "wedpool_acquire_wait_seconds",
@@ -162,6 +205,7 @@ mod tests {
             removed_by_reason: &removed,
             scale_events: 1,
             waits: &WaitHistogram::default(),
+            claims: &ClaimStats::default(),
         });
         assert!(text.contains("# TYPE wedpool_acquire_wait_seconds histogram"));
         assert!(text.contains("wedpool_connections_removed_total{pool=\"a\\\"b\",reason=\"idle_timeout\"} 2"));

@@ -2,7 +2,7 @@
 //! and health transitions. Every method takes the lock, updates [`PoolState`], releases the
 //! lock, then starts tasks and emits events.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,7 @@ use crate::observe::health::HealthState;
 use crate::observe::remove_reason::RemoveReason;
 use crate::pool::backoff::{backoff, expiry};
 use crate::pool::lease::Lease;
-use crate::pool::state::{PoolState, PooledConnection};
+use crate::pool::state::{PoolState, PooledConnection, CLAIM_STARVED_AFTER};
 
 /// Shared internals; leases and tasks hold it.
 pub struct PoolInner {
@@ -34,6 +34,8 @@ pub struct PoolInner {
     /// Wakes `ready()` and `end()` waiters after connections open, fail or come back.
     pub(crate) changed: Notify,
     pub(crate) next_connection_id: AtomicU64,
+    /// `state.claim_conn` holds a connection for a claim task to start (see `finish`).
+    pub(crate) claim_ready: AtomicBool,
     pub(crate) runtime: tokio::runtime::Handle,
 }
 
@@ -135,7 +137,32 @@ impl PoolInner {
         }
         let n = st.creations_needed(now);
         self.count_attempts(st, n, now);
+        if n > 0 && st.claims_on && st.live > 0 {
+            // No connection came back in time: this one opens unclaimed and runs the claim.
+            st.claim_conn_opening = true;
+        }
+        if st.claim_due(now) {
+            if let Some(conn) = self.pop_idle(st, events) {
+                self.take_for_claim(st, conn);
+            } else if st.claim_starved_since.is_none() {
+                // Every connection is held: the next one back runs the claim (see `release`);
+                // if none comes back in time, one connection opens unclaimed.
+                st.claim_starved_since = Some(now);
+                self.redispatch_at(now + CLAIM_STARVED_AFTER);
+            }
+        } else if !st.claiming {
+            st.claim_starved_since = None;
+        }
         n
+    }
+
+    /// Sets `conn` aside for a claim; `finish` starts the claim once the lock is released.
+    pub(crate) fn take_for_claim(&self, st: &mut PoolState, conn: PooledConnection) {
+        st.claiming = true;
+        st.claim_starved_since = None;
+        st.probing += 1;
+        st.claim_conn = Some(conn);
+        self.claim_ready.store(true, Ordering::Release);
     }
 
     /// Counts `n` attempts as started (the caller spawns them after the lock is released).
@@ -167,10 +194,16 @@ impl PoolInner {
             let inner = self.clone();
             self.runtime.spawn(async move { inner.create_one().await });
         }
+        if self.claim_ready.swap(false, Ordering::AcqRel) {
+            if let Some(conn) = self.lock().claim_conn.take() {
+                let inner = self.clone();
+                self.runtime.spawn(async move { inner.claim(conn).await });
+            }
+        }
         self.emit_all(events);
     }
 
-    async fn create_one(self: Arc<Self>) {
+    pub(crate) async fn create_one(self: Arc<Self>) {
         let result = self.config.connect.open(&self.objects).await;
         let read_fleet = match &result {
             Ok((object, _, _)) => self.first_fleet_reading(object).await,
@@ -247,9 +280,12 @@ impl PoolInner {
                 inner.connection_ended(id, ending);
             }
         });
+        let for_claim = std::mem::take(&mut st.claim_conn_opening);
         if st.closed || st.live > st.target.max {
             let reason = if st.closed { RemoveReason::PoolEnded } else { RemoveReason::ScaleDown };
             self.retire(st, conn, reason, events);
+        } else if for_claim && st.claim_due(now) {
+            self.take_for_claim(st, conn);
         } else {
             st.idle.push_back(conn);
         }
@@ -257,6 +293,7 @@ impl PoolInner {
 
     fn on_connect_failure(self: &Arc<Self>, st: &mut PoolState, error: PoolError, events: &mut Events) {
         st.connect_failures += 1;
+        st.claim_conn_opening = false;
         let open = st.live;
         if let Some(report) = st.health.on_connect_failure(error.clone(), open) {
             events.push(PoolEvent::health(&report));
@@ -375,6 +412,8 @@ impl PoolInner {
         let mut fleet_reading = None;
         match reason {
             Some(reason) => self.retire(&mut st, conn, reason, &mut events),
+            // Growth waits for a connection to claim with: under load, the first one back.
+            None if st.idle.is_empty() && st.claim_due(now) => self.take_for_claim(&mut st, conn),
             // Under full load no connection is ever idle: a due fleet reading takes this one.
             None if st.idle.is_empty() && self.fleet_reading_due(&st, now) => {
                 st.probing += 1;

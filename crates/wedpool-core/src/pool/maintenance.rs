@@ -24,12 +24,13 @@ use crate::clock;
 use crate::observe::events::PoolEvent;
 use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::{Events, PoolInner};
-use crate::pool::state::{PoolState, PooledConnection};
+use crate::pool::state::{PoolState, PooledConnection, JOINING_WINDOW};
 use crate::scaling::fleet::{FleetSnapshot, FLEET_SQL};
 use crate::scaling::planner::Planner;
 
-/// How often the fleet budget is re-read while it is what keeps callers waiting.
-const BUDGET_RECHECK_WHEN_LIMITING: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the fleet budget is re-read while it is what keeps callers waiting (or keeps this
+/// instance above its share), so that a start or a stop in the fleet is followed within a second.
+const BUDGET_RECHECK_WHEN_LIMITING: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_escape(s: &str) -> String {
@@ -156,16 +157,30 @@ impl PoolInner {
             ours: n("ours"),
             mine: n("mine"),
             instances: n("instances").max(1),
+            rank: n("rank"),
+            pending: n("pending"),
         })
     }
 
-    /// Records a reading — the new share, or no limit when the server could not tell — and
-    /// applies it to the target at once, before any more connections are opened.
+    /// Records a reading — the fair share, or no limit when the server could not tell — and
+    /// applies it to the target at once, before any more connections are opened. For
+    /// [`JOINING_WINDOW`] after an instance appears, shares keep a quarter of the slots free for
+    /// the first connections of instances still starting.
     pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>, events: &mut Events) {
-        st.budget_checked_at = Some(clock::now());
+        let now = clock::now();
+        st.budget_checked_at = Some(now);
         st.budget_known = true;
-        let open = st.live + st.creating;
-        st.budget = snapshot.map(|s| s.share(self.config.fleet_margin, open));
+        if let Some(s) = snapshot {
+            if s.instances > st.fleet_instances_seen {
+                // An instance appeared (or this one started): more may be starting right now.
+                st.fleet_joining_until = Some(now + JOINING_WINDOW);
+            }
+            st.fleet_instances_seen = s.instances;
+            let joining = st.fleet_joining_until.is_some_and(|until| now < until);
+            let margin = self.config.fleet_margin;
+            st.fleet_margin_now = if joining { s.joining_margin(margin) } else { margin };
+        }
+        st.budget = snapshot.map(|s| s.fair_share(st.fleet_margin_now));
         self.retarget(st, self.clock.now(), events);
     }
 

@@ -2,14 +2,15 @@
 //! [`crate::pool::maintenance`]; all bookkeeping is in [`PoolState`] behind one lock that is never
 //! held across an `.await`.
 
-mod backoff;
+pub(crate) mod backoff;
+mod claim;
 pub(crate) mod inner;
 pub(crate) mod lease;
 mod maintenance;
 pub(crate) mod outcome;
 pub(crate) mod state;
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -121,6 +122,16 @@ impl Pool {
             budget_checked_at: None,
             budget_checking: false,
             budget_known: !config.fleet_budget,
+            claims_on: config.fleet_budget,
+            claiming: false,
+            claim_conn: None,
+            claim_after: None,
+            claim_starved_since: None,
+            claim_conn_opening: false,
+            fleet_instances_seen: 0,
+            fleet_joining_until: None,
+            fleet_margin_now: config.fleet_margin,
+            claim_stats: Default::default(),
             jitter: backoff::Jitter::new(),
             server_full: 0,
         };
@@ -133,6 +144,7 @@ impl Pool {
             event_mask: AtomicU32::new(DEFAULT_EVENT_MASK),
             changed: Notify::new(),
             next_connection_id: AtomicU64::new(1),
+            claim_ready: AtomicBool::new(false),
             runtime,
         });
         inner.maintain();
@@ -425,6 +437,7 @@ impl Pool {
             removed_by_reason: &st.removed_by_reason,
             scale_events: st.scale_events,
             waits: &st.waits,
+            claims: &st.claim_stats,
         })
     }
 

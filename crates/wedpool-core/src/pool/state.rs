@@ -13,13 +13,21 @@ use crate::admission::reservation::{Reservations, SlotKind};
 use crate::conn::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::health::HealthMonitor;
-use crate::observe::metrics::WaitHistogram;
+use crate::observe::metrics::{ClaimStats, WaitHistogram};
 use crate::observe::remove_reason::RemoveReason;
 use crate::observe::status::{PoolStats, ReservedStats};
 use crate::pool::backoff::Jitter;
 use crate::pool::lease::Lease;
 use crate::scaling::learner::{Demand, TrafficLearner};
 use crate::scaling::policy::ScalingTarget;
+
+/// How long after an instance appears (this one included) the fleet keeps room for more.
+pub const JOINING_WINDOW: Duration = Duration::from_secs(3);
+
+/// How long a due claim waits for one of the pool's connections to come back before the pool
+/// opens one connection unclaimed to run the claim on (every connection is held — by callers
+/// that are themselves waiting for more, say); the safety margin absorbs it.
+pub const CLAIM_STARVED_AFTER: Duration = Duration::from_millis(100);
 
 /// Shortest time between two connection attempts started early by a newcomer during backoff.
 pub const EARLY_ATTEMPT_SPACING: Duration = Duration::from_millis(250);
@@ -127,6 +135,27 @@ pub struct PoolState {
     pub budget_checking: bool,
     /// The first reading is done (until then the pool opens one connection only).
     pub budget_known: bool,
+    /// Openings beyond the first go through the fleet's claim protocol (fleet budget on).
+    pub claims_on: bool,
+    /// A claim is in flight (its connection is out of the idle list, counted in `probing`).
+    pub claiming: bool,
+    /// A connection taken for a claim, waiting for the claim task to start.
+    pub claim_conn: Option<PooledConnection>,
+    /// No claim before this instant (the last one found no room, or failed).
+    pub claim_after: Option<Instant>,
+    /// Since when a claim has been due with no connection to run it on (all are held).
+    pub claim_starved_since: Option<Instant>,
+    /// A connection is being opened (unclaimed) to run a starved claim on.
+    pub claim_conn_opening: bool,
+    /// Instances of this application in the last reading.
+    pub fleet_instances_seen: usize,
+    /// Until when the fleet counts as joining (an instance appeared in the last
+    /// [`JOINING_WINDOW`]): shares then leave a quarter of the slots free.
+    pub fleet_joining_until: Option<Instant>,
+    /// The margin the last reading used (the safety margin, or the larger joining margin).
+    pub fleet_margin_now: usize,
+    /// What claims cost so far.
+    pub claim_stats: ClaimStats,
     /// This pool's random source for backoff jitter.
     pub jitter: Jitter,
     /// Connection attempts refused because the server was full (53300).
@@ -165,8 +194,32 @@ impl PoolState {
         wanted.max(self.target.min).min(self.target.max)
     }
 
-    /// How many connection attempts to start now (0 while backing off or closed).
+    /// How many connection attempts to start now without a claim (0 while backing off or
+    /// closed). With claims on, only the first connection opens this way (there is nothing to
+    /// claim with before it); the others wait for [`PoolState::claim_due`].
     pub fn creations_needed(&self, now: Instant) -> usize {
+        let wanted = self.openings_wanted(now);
+        if !self.claims_on {
+            return wanted;
+        }
+        let starved = self.claim_starved_since.is_some_and(|at| now.duration_since(at) >= CLAIM_STARVED_AFTER);
+        let unclaimed = usize::from(starved && !self.claim_conn_opening);
+        wanted.min(1usize.saturating_sub(self.live + self.creating).max(unclaimed))
+    }
+
+    /// Whether a claim should start: claims are on, the first reading is done, a connection
+    /// exists to claim with, none is in flight, and more connections are wanted.
+    pub fn claim_due(&self, now: Instant) -> bool {
+        self.claims_on
+            && self.budget_known
+            && !self.claiming
+            && self.live > 0
+            && self.claim_after.is_none_or(|at| now >= at)
+            && self.openings_wanted(now) > 0
+    }
+
+    /// How many more connections are wanted now (0 while backing off or closed).
+    pub fn openings_wanted(&self, now: Instant) -> usize {
         if self.closed || self.backing_off(now) {
             return 0;
         }
@@ -201,6 +254,7 @@ impl PoolState {
         !self.closed
             && self.backing_off(now)
             && self.creating == 0
+            && !(self.claims_on && self.live > 0)
             && self.idle.is_empty()
             && retry_helps
             && self.last_attempt_at.is_none_or(|at| now.duration_since(at) >= EARLY_ATTEMPT_SPACING)

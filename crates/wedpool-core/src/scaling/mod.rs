@@ -4,6 +4,8 @@
 
 pub(crate) mod calendar;
 pub(crate) mod fleet;
+#[cfg(test)]
+mod fleet_sim;
 pub(crate) mod learner;
 pub(crate) mod planner;
 pub(crate) mod policy;
