@@ -122,7 +122,8 @@ impl Pool {
             budget_checked_at: None,
             budget_checking: false,
             budget_known: !config.fleet_budget,
-            claims_on: config.fleet_budget,
+            // Pending claims are session locks: not through a transaction-mode pooler.
+            claims_on: config.fleet_budget && config.prepare,
             claiming: false,
             claim_conn: None,
             claim_after: None,
