@@ -199,7 +199,7 @@ describe('typed errors', () => {
     const port = await closedPort();
     const pool = makePool({ connectionString: `postgres://app:${SECRET}@127.0.0.1:${port}/db`, password: SECRET });
     const seen: string[] = [];
-    for (const name of ['connect', 'remove', 'scale']) pool.on(name, (e) => seen.push(JSON.stringify(e)));
+    for (const name of ['connect', 'remove', 'scale'] as const) pool.on(name, (e: unknown) => seen.push(JSON.stringify(e)));
     const err = await pool.ready().catch((e) => e);
     const timeout = await pool.getConnection({}, { timeoutMillis: 150 }).catch((e) => e);
     const text = [inspect(pool, { depth: 5, showHidden: true }), inspect(err), inspect(timeout), err.stack, ...seen].join('\n');

@@ -57,7 +57,7 @@ describe('lifecycle', () => {
   it('emits connect, acquire and release events with details', async () => {
     const pool = makePool({ weddingDayMultiplier: 1 });
     const events: Array<[string, Record<string, unknown>]> = [];
-    for (const name of ['connect', 'acquire', 'release'] as const) pool.on(name, (e) => events.push([name, e]));
+    for (const name of ['connect', 'acquire', 'release'] as const) pool.on(name, (e: object) => events.push([name, e as Record<string, unknown>]));
     await new Promise((r) => setImmediate(r));
     const conn = await pool.getConnection({ isActiveWedding: true });
     conn.release();

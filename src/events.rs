@@ -4,7 +4,32 @@
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
-use wedpool_core::PoolEvent;
+use wedpool_core::{EventKind, PoolEvent};
+
+/// Event-mask bit for `connect` events.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only JavaScript reads them; napi registers them outside tests
+pub const EVENT_CONNECT: u32 = EventKind::Connect as u32;
+/// Event-mask bit for `acquire` events.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only JavaScript reads them; napi registers them outside tests
+pub const EVENT_ACQUIRE: u32 = EventKind::Acquire as u32;
+/// Event-mask bit for `release` events.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only JavaScript reads them; napi registers them outside tests
+pub const EVENT_RELEASE: u32 = EventKind::Release as u32;
+/// Event-mask bit for `remove` events.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only JavaScript reads them; napi registers them outside tests
+pub const EVENT_REMOVE: u32 = EventKind::Remove as u32;
+/// Event-mask bit for `scale` events.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only JavaScript reads them; napi registers them outside tests
+pub const EVENT_SCALE: u32 = EventKind::Scale as u32;
+/// Event-mask bit for `health` events.
+#[napi]
+#[cfg_attr(test, allow(dead_code))] // only JavaScript reads them; napi registers them outside tests
+pub const EVENT_HEALTH: u32 = EventKind::Health as u32;
 
 /// One event. Fields not relevant to its `type` are absent.
 #[napi(object)]

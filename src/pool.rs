@@ -398,7 +398,7 @@ impl NativePool {
         guarded("maintain", || napi::bindgen_prelude::within_runtime_if_available(|| self.pool.maintain()))
     }
 
-    /// Selects which events are delivered (bit mask: connect 1, acquire 2, release 4, remove 8, scale 16).
+    /// Selects which events are delivered (a mask of the `EVENT_*` bits).
     #[napi]
     pub fn set_event_mask(&self, mask: u32) {
         self.pool.set_event_mask(mask);

@@ -1,11 +1,14 @@
-/** The wedding context crosses to Rust as one number (see `src/context.rs`). */
+/** The wedding context crosses to Rust as one number; its bits come from `src/context.rs`. */
+import { CONTEXT_BITS } from './native';
 import type { DatabaseContext } from './types';
 
-const ACTIVE_WEDDING = 1;
-const WEDDING_DAY_TRUE = 2;
-const WEDDING_DAY_FALSE = 4;
-const CRITICAL_OPERATION = 8;
-const WEDDING_CRITICAL = 16;
+const {
+  activeWedding: ACTIVE_WEDDING,
+  weddingDayTrue: WEDDING_DAY_TRUE,
+  weddingDayFalse: WEDDING_DAY_FALSE,
+  criticalOperation: CRITICAL_OPERATION,
+  weddingCritical: WEDDING_CRITICAL,
+} = CONTEXT_BITS;
 
 /** Encodes a context as the bit flags the native pool reads. */
 export function contextFlags(ctx: DatabaseContext | undefined): number {

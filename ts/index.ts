@@ -40,9 +40,10 @@ export type {
   QueryOptions,
   AcquireOptions,
   PoolEvents,
+  RemoveReason,
   HealthReport,
 } from './types';
-export type { EndOptions } from './pool';
+export type { EndOptions, PoolEventArgs } from './pool';
 export type { TransactionOptions, TransactionAttempt, IsolationLevel, CommitResolvedEvent } from './transaction';
 export type { FleetBudgetOptions, TrafficLearningOptions } from './options';
 export type { TlsPoolOptions, SslOptions, SslMode, Pem } from './tls-options';

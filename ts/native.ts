@@ -30,6 +30,25 @@ const binding = loadNativeBinding<typeof Binding>(
   require('../package.json') as PackageDescription,
 );
 
+/** Context flag bits, defined once in the binding (`src/context.rs`). */
+export const CONTEXT_BITS = {
+  activeWedding: binding.CONTEXT_ACTIVE_WEDDING,
+  weddingDayTrue: binding.CONTEXT_WEDDING_DAY_TRUE,
+  weddingDayFalse: binding.CONTEXT_WEDDING_DAY_FALSE,
+  criticalOperation: binding.CONTEXT_CRITICAL_OPERATION,
+  weddingCritical: binding.CONTEXT_WEDDING_CRITICAL,
+} as const;
+
+/** Event-mask bits of the native events, defined once in the core (`EventKind`). */
+export const EVENT_BITS = {
+  connect: binding.EVENT_CONNECT,
+  acquire: binding.EVENT_ACQUIRE,
+  release: binding.EVENT_RELEASE,
+  remove: binding.EVENT_REMOVE,
+  scale: binding.EVENT_SCALE,
+  health: binding.EVENT_HEALTH,
+} as const;
+
 export type NativePool = Binding.NativePool;
 export type NativeConnection = Binding.NativeConnection;
 export type NativeError = Binding.NativeError;

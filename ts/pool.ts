@@ -7,6 +7,7 @@ import { contextFlags } from './context';
 import { AbortError, ConfigError, WedPoolError } from './errors';
 import {
   createPool,
+  EVENT_BITS,
   isNativeError,
   toError,
   toPublicStats,
@@ -33,7 +34,7 @@ import type {
   ScalingPlan,
 } from './types';
 
-const EVENT_BITS: Record<Exclude<keyof PoolEvents, 'leak' | 'commitResolved'>, number> = { connect: 1, acquire: 2, release: 4, remove: 8, scale: 16, health: 32 };
+const NATIVE_EVENTS: Record<Exclude<keyof PoolEvents, 'leak' | 'commitResolved'>, number> = EVENT_BITS;
 
 /** Options of {@link WeddingAwareConnectionPool.end}. */
 export interface EndOptions {
@@ -64,12 +65,15 @@ function publicEvent(e: NativeEvent): Record<string, unknown> {
   return out;
 }
 
+/** {@link PoolEvents} in the shape Node's typed `EventEmitter` takes: each event's argument list. */
+export type PoolEventArgs = { [K in keyof PoolEvents]: [PoolEvents[K]] };
+
 /**
  * A wedding-aware PostgreSQL connection pool: priority acquisition, an emergency reserve for
- * wedding-critical work, and wedding-day scaling. Emits `connect`, `acquire`, `release`,
- * `remove` and `scale`; never `'error'`.
+ * wedding-critical work, and wedding-day scaling. Emits the {@link PoolEvents} (`connect`,
+ * `acquire`, `release`, `remove`, `scale`, `health`, `leak`, `commitResolved`); never `'error'`.
  */
-export class WeddingAwareConnectionPool extends EventEmitter {
+export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   readonly #native: NativePool;
   readonly #leakThresholdMillis: number;
   readonly #profileStore: TrafficProfileStore | undefined;
@@ -93,19 +97,21 @@ export class WeddingAwareConnectionPool extends EventEmitter {
       this.#profileStore = new TrafficProfileStore(this, name, options?.applicationName ?? 'app', every);
     }
     this.#native.setEventMask(0);
-    this.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
-    this.on('removeListener', () => this.#updateEventMask());
+    // Node's own bookkeeping events are not part of PoolEvents.
+    const untyped = this as EventEmitter;
+    untyped.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
+    untyped.on('removeListener', () => this.#updateEventMask());
   }
 
   #updateEventMask(_added?: string | symbol): void {
     if (this.#ended) return;
     let mask = 0;
-    for (const [name, bit] of Object.entries(EVENT_BITS)) if (this.listenerCount(name) > 0) mask |= bit;
+    for (const [name, bit] of Object.entries(NATIVE_EVENTS)) if ((this as EventEmitter).listenerCount(name) > 0) mask |= bit;
     if (mask !== 0 && !this.#listening) {
       this.#listening = true;
       this.#native.onEvent((event: NativeEvent) => {
         try {
-          this.emit(event.type, publicEvent(event));
+          (this as EventEmitter).emit(event.type, publicEvent(event));
         } catch (err) {
           process.emitWarning(`a WedPool '${event.type}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
         }
@@ -237,7 +243,7 @@ export class WeddingAwareConnectionPool extends EventEmitter {
         commitOutcome: (flags, id, deadline) => this.#native.commitOutcome(flags, id, deadline),
         emit: (event, payload) => {
           try {
-            this.emit(event, payload);
+            (this as EventEmitter).emit(event, payload);
           } catch (err) {
             process.emitWarning(`a WedPool '${event}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
           }

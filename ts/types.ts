@@ -165,7 +165,31 @@ export interface AcquireOptions {
   timeoutMillis?: number;
 }
 
-/** Events the pool emits. None of them is `'error'`: nothing can crash a process. */
+/**
+ * Why the pool closed a connection (`remove` events, `wedpool_connections_removed_total`):
+ * idle above min too long, the target shrank, past its lifetime, its state unknown or dead,
+ * closed by the server, the server shutting down (57P01/57P02/57P03), a failed keepalive
+ * probe, a failed `ROLLBACK` after being returned inside a transaction, the pool ended, or
+ * its host was demoted (`read_only`, under `targetSessionAttrs` `read-write`/`primary`).
+ */
+export type RemoveReason =
+  | 'idle_timeout'
+  | 'scale_down'
+  | 'max_lifetime'
+  | 'broken'
+  | 'closed_by_server'
+  | 'admin_shutdown'
+  | 'keepalive_failed'
+  | 'rollback_failed'
+  | 'pool_ended'
+  | 'read_only';
+
+/**
+ * Events the pool emits (`pool.on(name, listener)` is typed by this map). None of them is
+ * `'error'`: nothing can crash a process. `connect`, `acquire`, `release`, `remove`, `scale` and
+ * `health` come from the native pool and cost nothing until someone listens; `leak` and
+ * `commitResolved` come from the facade.
+ */
 export interface PoolEvents {
   /** A new connection opened. */
   connect: { connectionId: number; processId: number };
@@ -173,8 +197,8 @@ export interface PoolEvents {
   acquire: { connectionId: number; processId: number; priority: number; reserved: boolean; waitedMicros: number };
   /** A connection came back. */
   release: { connectionId: number; heldMicros: number };
-  /** A connection closed (`idle_timeout`, `scale_down`, `max_lifetime`, `broken`, `closed_by_server`, `admin_shutdown`, `keepalive_failed`, `rollback_failed`, `pool_ended`, `read_only`: its host was demoted under `targetSessionAttrs` `read-write`/`primary`). */
-  remove: { connectionId: number; processId: number; reason: string };
+  /** A connection closed, and why. */
+  remove: { connectionId: number; processId: number; reason: RemoveReason };
   /** The scaling target changed. */
   scale: { fromMin: number; fromMax: number; toMin: number; toMax: number; multiplier: number; reason: string };
   /** The pool's view of the database changed. */

@@ -68,7 +68,7 @@ describe('password authentication', () => {
       connectTimeoutMillis: 2_000,
     });
     const events: string[] = [];
-    for (const name of ['connect', 'remove', 'scale', 'health', 'leak']) pool.on(name, (e: unknown) => events.push(JSON.stringify(e)));
+    for (const name of ['connect', 'remove', 'scale', 'health', 'leak'] as const) pool.on(name, (e: unknown) => events.push(JSON.stringify(e)));
 
     const started = performance.now();
     const first = await settle(
