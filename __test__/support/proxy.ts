@@ -42,7 +42,7 @@ export interface PgProxy {
   readonly port: number;
   /** The mode in force. */
   readonly mode: ProxyMode;
-  /** `url` with its port replaced by the proxy's (host forced to 127.0.0.1). */
+  /** `url` with its port replaced by the proxy's (host forced to 127.0.0.1), plaintext (`sslmode=disable`) unless it names an `sslmode`. */
   url(url: string): string;
   /** Switches mode; rejects when the proxy is closed or the delay is invalid. */
   setMode(mode: ProxyMode): Promise<void>;

@@ -322,11 +322,17 @@ export async function startProxy(target) {
     get mode() {
       return mode;
     },
-    /** `url` with its port replaced by the proxy's (host forced to 127.0.0.1). */
+    /**
+     * `url` with its port replaced by the proxy's (host forced to 127.0.0.1) and, unless it names
+     * an `sslmode`, `sslmode=disable`: the proxy reads the protocol (to find COMMITs and
+     * statements), which TLS would hide — against a server with `ssl=on` the default `prefer`
+     * would otherwise encrypt.
+     */
     url(url) {
       const u = new URL(url);
       u.hostname = '127.0.0.1';
       u.port = String(port);
+      if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'disable');
       return u.toString();
     },
     setMode,
