@@ -20,7 +20,17 @@ function options(url, scenario) {
       // W8: the URL points at PgBouncer; no named prepared statements (and no fleet budget).
       return { ...common, connectionString: `${url}${url.includes('?') ? '&' : '?'}pgbouncer=true`, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1 };
     case 'saturday-burst':
-      return { ...common, basePoolSize: size(W7.baseMax), weddingDayMultiplier: W7.multiplier, emergencyReservedConnections: W7.reserve };
+      // One instance, like the peers' fixed pools: no fleet budget. With it, the first 3 s keep a
+      // quarter of the server's slots free for instances still starting, and the warm-up holds
+      // every connection at once, so no connection comes back to re-read the budget with (see
+      // the README's Limits).
+      return {
+        ...common,
+        basePoolSize: size(W7.baseMax),
+        weddingDayMultiplier: W7.multiplier,
+        emergencyReservedConnections: W7.reserve,
+        fleetBudget: false,
+      };
     default:
       return { ...common, basePoolSize: size(POOL_SIZE), weddingDayMultiplier: 1 };
   }
