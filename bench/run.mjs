@@ -63,6 +63,25 @@ function headline(figures = []) {
   return f ? `${f.label} ${fmt(f.value, f.unit)} ${f.unit}` : '';
 }
 
+/**
+ * Every library on the same transport: a URL naming no `sslmode` gets `sslmode=disable`, so
+ * WedPool (libpq's default `prefer`) does not run TLS against a server with `ssl=on` while
+ * pg-pool and postgres.js (plaintext by default) do not. A URL that names one keeps it; all three
+ * libraries and pgbench read `sslmode` from the URL.
+ */
+function sameTransport(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, transport: 'as the connection string says' };
+  }
+  const named = parsed.searchParams.get('sslmode');
+  if (named) return { url, transport: `sslmode=${named} (from DATABASE_URL) for every library` };
+  parsed.searchParams.set('sslmode', 'disable');
+  return { url: parsed.toString(), transport: 'plaintext TCP for every library (sslmode=disable)' };
+}
+
 async function probeServer(url, kind) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -81,9 +100,10 @@ async function cleanUp(url) {
   await dropGuests(client).finally(() => client.end());
 }
 
-await withDatabase(async (url, server) => {
+await withDatabase(async (givenUrl, server) => {
   const started = Date.now();
-  const serverInfo = await probeServer(url, server ? `throwaway ${server.kind} server` : 'DATABASE_URL');
+  const { url, transport } = sameTransport(givenUrl);
+  const serverInfo = await probeServer(url, `${server ? `throwaway ${server.kind} server` : 'DATABASE_URL'}, ${transport}`);
   const pgbench = findPgbench();
   const warnings = [];
   if (workloads.includes('W4') && !pgbench) warnings.push('pgbench was not found (Debian: postgresql-client / postgresql-contrib; PGBENCH=/path picks one): the W4 floor and its target were skipped.');
