@@ -62,7 +62,7 @@ impl PoolInner {
         };
         let mut events = Events::new();
         let mut st = self.lock();
-        st.claiming = false;
+        st.claims.running = false;
         st.probing -= 1;
         if clean && !st.closed && !conn.is_dead() {
             conn.idle_since = clock::now();
@@ -129,7 +129,7 @@ impl PoolInner {
             clean = self.run(conn, "SELECT pg_advisory_unlock_all(); COMMIT").await;
         }
         let mut st = self.lock();
-        let c = &mut st.claim_stats;
+        let c = &mut st.counters.claims;
         c.claims += 1;
         c.lock_wait += locked - started;
         c.lock_held += released - locked;
@@ -145,15 +145,15 @@ impl PoolInner {
         self.apply_fleet(&mut st, Some(snapshot), &mut events);
         let now = clock::now();
         let wanted = st.openings_wanted(now);
-        let granted = snapshot.grant(st.fleet_margin_now, wanted, st.live + st.creating);
+        let granted = snapshot.grant(st.fleet.margin_now, wanted, st.live + st.creating);
         st.creating += granted;
-        st.claim_stats.granted += granted as u64;
+        st.counters.claims.granted += granted as u64;
         if granted > 0 {
-            st.last_attempt_at = Some(now);
+            st.recovery.last_attempt_at = Some(now);
         }
         if granted < wanted {
-            let spread = (st.jitter.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-            st.claim_after = Some(now + CLAIM_RETRY.mul_f64(1.0 + spread));
+            let spread = (st.recovery.jitter.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            st.claims.after = Some(now + CLAIM_RETRY.mul_f64(1.0 + spread));
         }
         drop(st);
         self.emit_all(events);
@@ -164,16 +164,16 @@ impl PoolInner {
     fn ungrant(&self, granted: usize) {
         let mut st = self.lock();
         st.creating -= granted;
-        st.claim_stats.granted -= granted as u64;
-        st.claim_stats.failed += 1;
+        st.counters.claims.granted -= granted as u64;
+        st.counters.claims.failed += 1;
     }
 
     /// A claim that did not get the lock or a reading: the next one waits a little.
     fn claim_failed(&self) {
         let mut st = self.lock();
-        st.claim_stats.failed += 1;
-        let random = st.jitter.next_u64();
-        st.claim_after = Some(clock::now() + backoff(3, random));
+        st.counters.claims.failed += 1;
+        let random = st.recovery.jitter.next_u64();
+        st.claims.after = Some(clock::now() + backoff(3, random));
     }
 
     /// How long the server lets a claim connection sit idle inside its transaction before it

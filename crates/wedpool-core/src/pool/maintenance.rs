@@ -48,15 +48,15 @@ impl PoolInner {
         if st.closed {
             return;
         }
-        st.wedding_day = wedding_day;
+        st.sizing.wedding_day = wedding_day;
         self.observe_demand(&mut st, calendar_now);
         self.retarget(&mut st, calendar_now, &mut events);
         let now = clock::now();
-        while st.live > st.target.max {
+        while st.live > st.sizing.target.max {
             let Some(conn) = st.idle.pop_front() else { break };
             self.retire(&mut st, conn, RemoveReason::ScaleDown, &mut events);
         }
-        if !st.wedding_day {
+        if !st.sizing.wedding_day {
             let (expired, kept): (Vec<_>, Vec<_>) =
                 st.idle.drain(..).partition(|c| c.expires_at.is_some_and(|at| at <= now));
             st.idle.extend(kept);
@@ -97,23 +97,27 @@ impl PoolInner {
     /// Applies the planner's target for `calendar_now` (calendar, forecast, fleet budget).
     pub(crate) fn retarget(&self, st: &mut PoolState, calendar_now: DateTime<Utc>, events: &mut Events) {
         let config = &self.config;
-        let target =
-            Planner { policy: &config.scaling, calendar: &config.calendar, learner: &st.learner, budget: st.budget }
-                .target_at(calendar_now);
-        if target.min != st.target.min || target.max != st.target.max {
+        let target = Planner {
+            policy: &config.scaling,
+            calendar: &config.calendar,
+            learner: &st.sizing.learner,
+            budget: st.fleet.budget,
+        }
+        .target_at(calendar_now);
+        if target.min != st.sizing.target.min || target.max != st.sizing.target.max {
             events.push(PoolEvent::Scale {
-                from_min: st.target.min,
-                from_max: st.target.max,
+                from_min: st.sizing.target.min,
+                from_max: st.sizing.target.max,
                 to_min: target.min,
                 to_max: target.max,
                 multiplier: target.multiplier,
                 reason: target.reason.clone(),
             });
-            st.scale_events += 1;
+            st.counters.scale_events += 1;
             st.slots.set_max(target.max);
             self.objects.resize(target.max.max(1));
         }
-        st.target = target;
+        st.sizing.target = target;
     }
 
     /// Folds the current demand into the minute's peak; a new calendar minute hands the
@@ -121,18 +125,18 @@ impl PoolInner {
     fn observe_demand(&self, st: &mut PoolState, calendar_now: DateTime<Utc>) {
         let demand = st.demand();
         let minute = calendar_now.duration_trunc(chrono::Duration::minutes(1)).unwrap_or(calendar_now);
-        match st.minute.take() {
+        match st.sizing.minute.take() {
             Some((m, mut peak)) if m == minute => {
                 for (p, d) in peak.iter_mut().zip(demand) {
                     *p = p.max(d);
                 }
-                st.minute = Some((m, peak));
+                st.sizing.minute = Some((m, peak));
             }
             Some((m, peak)) => {
-                st.learner.observe(m, peak);
-                st.minute = Some((minute, demand));
+                st.sizing.learner.observe(m, peak);
+                st.sizing.minute = Some((minute, demand));
             }
-            None => st.minute = Some((minute, demand)),
+            None => st.sizing.minute = Some((minute, demand)),
         }
     }
 
@@ -168,30 +172,31 @@ impl PoolInner {
     /// the first connections of instances still starting.
     pub(crate) fn apply_fleet(&self, st: &mut PoolState, snapshot: Option<FleetSnapshot>, events: &mut Events) {
         let now = clock::now();
-        st.budget_checked_at = Some(now);
-        st.budget_known = true;
+        st.fleet.checked_at = Some(now);
+        st.fleet.known = true;
         if let Some(s) = snapshot {
-            if s.instances > st.fleet_instances_seen {
+            if s.instances > st.fleet.instances_seen {
                 // An instance appeared (or this one started): more may be starting right now.
-                st.fleet_joining_until = Some(now + JOINING_WINDOW);
+                st.fleet.joining_until = Some(now + JOINING_WINDOW);
             }
-            st.fleet_instances_seen = s.instances;
-            let joining = st.fleet_joining_until.is_some_and(|until| now < until);
+            st.fleet.instances_seen = s.instances;
+            let joining = st.fleet.joining_until.is_some_and(|until| now < until);
             let margin = self.config.fleet_margin;
-            st.fleet_margin_now = if joining { s.joining_margin(margin) } else { margin };
+            st.fleet.margin_now = if joining { s.joining_margin(margin) } else { margin };
         }
-        st.budget = snapshot.map(|s| s.fair_share(st.fleet_margin_now));
+        st.fleet.budget = snapshot.map(|s| s.fair_share(st.fleet.margin_now));
         self.retarget(st, self.clock.now(), events);
     }
 
     /// Whether a fleet reading is due (and none is in flight): every `refreshMillis`, and every
     /// second while the budget is what keeps waiting callers from getting a connection.
     pub(crate) fn fleet_reading_due(&self, st: &PoolState, now: Instant) -> bool {
-        if !self.config.fleet_budget || st.budget_checking {
+        if !self.config.fleet_budget || st.fleet.checking {
             return false;
         }
-        let Some(at) = st.budget_checked_at else { return true };
-        let held_back = !st.queue.is_empty() && st.budget.is_some_and(|b| b <= st.target.max && st.live >= b);
+        let Some(at) = st.fleet.checked_at else { return true };
+        let held_back =
+            !st.queue.is_empty() && st.fleet.budget.is_some_and(|b| b <= st.sizing.target.max && st.live >= b);
         let every = if held_back {
             self.config.fleet_refresh.min(BUDGET_RECHECK_WHEN_LIMITING)
         } else {
@@ -208,7 +213,7 @@ impl PoolInner {
         }
         let conn = st.idle.pop_back()?;
         st.probing += 1;
-        st.budget_checking = true;
+        st.fleet.checking = true;
         Some(conn)
     }
 
@@ -218,7 +223,7 @@ impl PoolInner {
         let mut events = Events::new();
         let mut st = self.lock();
         st.probing -= 1;
-        st.budget_checking = false;
+        st.fleet.checking = false;
         self.apply_fleet(&mut st, snapshot, &mut events);
         if st.closed || conn.is_dead() {
             let reason = if st.closed { RemoveReason::PoolEnded } else { RemoveReason::Broken };

@@ -1,28 +1,36 @@
 //! The pool's bookkeeping, changed only while its lock is held and never across an `.await`.
+//! [`PoolState`] holds the connections and the queue itself; its parts hold the rest by
+//! concern: [`Sizing`] (targets), [`Recovery`] (health and backoff), [`FleetReading`] and
+//! [`Claims`] (the fleet budget), [`Counters`] (stats).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+mod counters;
+mod fleet;
+mod pooled_connection;
+mod recovery;
+mod sizing;
+mod waiter;
+
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::Object;
 use tokio::sync::oneshot;
 
-use crate::admission::priority_class::PriorityClass;
 use crate::admission::queue::{Ticket, WaitQueue};
 use crate::admission::reservation::{Reservations, SlotKind};
+use crate::config::options::PoolConfig;
 use crate::conn::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
-use crate::observe::health::HealthMonitor;
-use crate::observe::metrics::{ClaimStats, WaitHistogram};
-use crate::observe::remove_reason::RemoveReason;
 use crate::observe::status::{PoolStats, ReservedStats};
-use crate::pool::backoff::Jitter;
 use crate::pool::lease::Lease;
 use crate::scaling::learner::{Demand, TrafficLearner};
-use crate::scaling::policy::ScalingTarget;
 
-/// How long after an instance appears (this one included) the fleet keeps room for more.
-pub const JOINING_WINDOW: Duration = Duration::from_secs(3);
+pub use counters::Counters;
+pub use fleet::{Claims, FleetReading, JOINING_WINDOW};
+pub use pooled_connection::PooledConnection;
+pub use recovery::Recovery;
+pub use sizing::Sizing;
+pub use waiter::Waiter;
 
 /// How long a due claim waits for one of the pool's connections to come back before the pool
 /// opens one connection unclaimed to run the claim on (every connection is held — by callers
@@ -31,43 +39,6 @@ pub const CLAIM_STARVED_AFTER: Duration = Duration::from_millis(100);
 
 /// Shortest time between two connection attempts started early by a newcomer during backoff.
 pub const EARLY_ATTEMPT_SPACING: Duration = Duration::from_millis(250);
-
-/// An open connection owned by the pool.
-pub struct PooledConnection {
-    /// The deadpool object (a tokio-postgres client with a statement cache).
-    pub object: Object,
-    /// The pool's id for it.
-    pub id: u64,
-    /// The server's backend process id.
-    pub process_id: i32,
-    /// How its driver task ended, once it has; also its cancel token and abort handle.
-    pub fate: Arc<ConnectionFate>,
-    /// When it should be retired (max lifetime with jitter); `None`: never.
-    pub expires_at: Option<Instant>,
-    /// When it last became idle.
-    pub idle_since: Instant,
-}
-
-impl PooledConnection {
-    /// Whether its connection has ended (server closed it, socket error).
-    pub fn is_dead(&self) -> bool {
-        self.object.is_closed() || self.fate.ending().is_some()
-    }
-}
-
-/// A queued caller.
-pub struct Waiter {
-    /// Where its connection (or error) goes.
-    pub sender: oneshot::Sender<Result<Lease, PoolError>>,
-    /// Its priority.
-    pub priority: i64,
-    /// Whether it is wedding-critical (keeps waiting while the database is down).
-    pub wedding_critical: bool,
-    /// Its class, for demand learning and wait metrics.
-    pub class: PriorityClass,
-    /// When it started waiting.
-    pub enqueued_at: Instant,
-}
 
 /// Everything the lock protects.
 pub struct PoolState {
@@ -87,82 +58,46 @@ pub struct PoolState {
     pub live: usize,
     /// Connections being opened.
     pub creating: usize,
-    /// Idle connections taken out for a keepalive probe.
+    /// Idle connections taken out for a keepalive probe, a fleet reading or a claim.
     pub probing: usize,
-    /// Current min, max and reason.
-    pub target: ScalingTarget,
-    /// Whether today is a wedding day, as last evaluated.
-    pub wedding_day: bool,
-    /// Connections handed out.
-    pub acquired: u64,
-    /// Acquires that timed out.
-    pub timeouts: u64,
-    /// Callers shed because the queue was full or the database was down.
-    pub shed: u64,
-    /// Connections opened.
-    pub created: u64,
-    /// Connections closed.
-    pub removed: u64,
-    /// Failed connection attempts.
-    pub connect_failures: u64,
-    /// Outage detection.
-    pub health: HealthMonitor,
-    /// No new attempt before this instant (backoff after failures).
-    pub retry_at: Option<Instant>,
-    /// When the last connection attempt started.
-    pub last_attempt_at: Option<Instant>,
-    /// A timer will re-dispatch at `retry_at`.
-    pub retry_scheduled: bool,
-    /// The task failing non-critical waiters while the database is down is running.
-    pub sweeper_running: bool,
     /// Connections held, per class.
     pub in_use_by_class: [usize; 3],
-    /// Learned demand by hour of week.
-    pub learner: TrafficLearner,
-    /// The calendar minute being observed, and its demand peak so far.
-    pub minute: Option<(chrono::DateTime<chrono::Utc>, Demand)>,
-    /// Acquire waits per class.
-    pub waits: WaitHistogram,
-    /// Connections closed, by reason.
-    pub removed_by_reason: BTreeMap<RemoveReason, u64>,
-    /// Changes of the scaling target.
-    pub scale_events: u64,
-    /// This instance's share of the server, once read.
-    pub budget: Option<usize>,
-    /// When the share was last read.
-    pub budget_checked_at: Option<Instant>,
-    /// A share reading is in flight.
-    pub budget_checking: bool,
-    /// The first reading is done (until then the pool opens one connection only).
-    pub budget_known: bool,
-    /// Openings beyond the first go through the fleet's claim protocol (fleet budget on).
-    pub claims_on: bool,
-    /// A claim is in flight (its connection is out of the idle list, counted in `probing`).
-    pub claiming: bool,
-    /// A connection taken for a claim, waiting for the claim task to start.
-    pub claim_conn: Option<PooledConnection>,
-    /// No claim before this instant (the last one found no room, or failed).
-    pub claim_after: Option<Instant>,
-    /// Since when a claim has been due with no connection to run it on (all are held).
-    pub claim_starved_since: Option<Instant>,
-    /// A connection is being opened (unclaimed) to run a starved claim on.
-    pub claim_conn_opening: bool,
-    /// Instances of this application in the last reading.
-    pub fleet_instances_seen: usize,
-    /// Until when the fleet counts as joining (an instance appeared in the last
-    /// [`JOINING_WINDOW`]): shares then leave a quarter of the slots free.
-    pub fleet_joining_until: Option<Instant>,
-    /// The margin the last reading used (the safety margin, or the larger joining margin).
-    pub fleet_margin_now: usize,
-    /// What claims cost so far.
-    pub claim_stats: ClaimStats,
-    /// This pool's random source for backoff jitter.
-    pub jitter: Jitter,
-    /// Connection attempts refused because the server was full (53300).
-    pub server_full: u64,
+    /// Targets and demand.
+    pub sizing: Sizing,
+    /// Health and backoff.
+    pub recovery: Recovery,
+    /// The fleet budget.
+    pub fleet: FleetReading,
+    /// The fleet's claim protocol.
+    pub claims: Claims,
+    /// Stats.
+    pub counters: Counters,
 }
 
 impl PoolState {
+    /// The state of a new pool with `config`, at `now`.
+    pub fn new(config: &PoolConfig, now: Instant) -> Self {
+        let target = config.scaling.target(None);
+        PoolState {
+            closed: false,
+            queue: WaitQueue::new(config.priority_aging_per_second, now),
+            receivers: HashMap::new(),
+            slots: Reservations::new(target.max, config.reserve),
+            idle: VecDeque::new(),
+            lent: HashMap::new(),
+            live: 0,
+            creating: 0,
+            probing: 0,
+            in_use_by_class: [0; 3],
+            sizing: Sizing::new(target, TrafficLearner::new(config.calendar.all_timezones(), config.profile_alpha)),
+            recovery: Recovery::default(),
+            fleet: FleetReading::new(config.fleet_budget, config.fleet_margin),
+            // Pending claims are session locks: not through a transaction-mode pooler.
+            claims: Claims { on: config.fleet_budget && config.prepare, ..Claims::default() },
+            counters: Counters::default(),
+        }
+    }
+
     /// Connections held by callers.
     pub fn in_use(&self) -> usize {
         self.slots.in_use()
@@ -191,7 +126,7 @@ impl PoolState {
     pub fn desired_live(&self) -> usize {
         let servable_waiters = self.queue.len().min(self.slots.free_normal());
         let wanted = self.in_use() + servable_waiters + self.slots.free_reserved();
-        wanted.max(self.target.min).min(self.target.max)
+        wanted.max(self.sizing.target.min).min(self.sizing.target.max)
     }
 
     /// How many connection attempts to start now without a claim (0 while backing off or
@@ -199,22 +134,22 @@ impl PoolState {
     /// claim with before it); the others wait for [`PoolState::claim_due`].
     pub fn creations_needed(&self, now: Instant) -> usize {
         let wanted = self.openings_wanted(now);
-        if !self.claims_on {
+        if !self.claims.on {
             return wanted;
         }
-        let starved = self.claim_starved_since.is_some_and(|at| now.duration_since(at) >= CLAIM_STARVED_AFTER);
-        let unclaimed = usize::from(starved && !self.claim_conn_opening);
+        let starved = self.claims.starved_since.is_some_and(|at| now.duration_since(at) >= CLAIM_STARVED_AFTER);
+        let unclaimed = usize::from(starved && !self.claims.conn_opening);
         wanted.min(1usize.saturating_sub(self.live + self.creating).max(unclaimed))
     }
 
     /// Whether a claim should start: claims are on, the first reading is done, a connection
     /// exists to claim with, none is in flight, and more connections are wanted.
     pub fn claim_due(&self, now: Instant) -> bool {
-        self.claims_on
-            && self.budget_known
-            && !self.claiming
+        self.claims.on
+            && self.fleet.known
+            && !self.claims.running
             && self.live > 0
-            && self.claim_after.is_none_or(|at| now >= at)
+            && self.claims.after.is_none_or(|at| now >= at)
             && self.openings_wanted(now) > 0
     }
 
@@ -224,7 +159,7 @@ impl PoolState {
             return 0;
         }
         let wanted = self.desired_live().saturating_sub(self.live + self.creating);
-        if self.budget_known {
+        if self.fleet.known {
             wanted
         } else {
             // Until the first fleet reading, open one connection only: it takes the reading.
@@ -234,7 +169,7 @@ impl PoolState {
 
     /// Whether a failed attempt's backoff is still running.
     pub fn backing_off(&self, now: Instant) -> bool {
-        self.retry_at.is_some_and(|at| now < at)
+        self.recovery.backing_off(now)
     }
 
     /// Whether attempts are wanted but held back by the backoff.
@@ -248,21 +183,21 @@ impl PoolState {
     /// is what lets the first query after an outage succeed without waiting out the backoff.
     pub fn may_attempt_early(&self, now: Instant) -> bool {
         let retry_helps = !matches!(
-            self.health.last_error(),
+            self.recovery.health.last_error(),
             Some(PoolError::ConnectFailed { kind: ConnectErrorKind::Auth | ConnectErrorKind::TooManyClients, .. })
         );
         !self.closed
             && self.backing_off(now)
             && self.creating == 0
-            && !(self.claims_on && self.live > 0)
+            && !(self.claims.on && self.live > 0)
             && self.idle.is_empty()
             && retry_helps
-            && self.last_attempt_at.is_none_or(|at| now.duration_since(at) >= EARLY_ATTEMPT_SPACING)
+            && self.recovery.last_attempt_at.is_none_or(|at| now.duration_since(at) >= EARLY_ATTEMPT_SPACING)
     }
 
     /// The floor idle reaping keeps: min, plus warm connections for the free emergency slots.
     pub fn reap_floor(&self) -> usize {
-        self.target.min.max(self.in_use() + self.slots.free_reserved())
+        self.sizing.target.min.max(self.in_use() + self.slots.free_reserved())
     }
 
     /// Demand now: connections held plus callers waiting, per class.
@@ -282,24 +217,24 @@ impl PoolState {
             in_use: self.in_use(),
             waiting: self.queue.len(),
             pending: self.creating,
-            min_size: self.target.min,
-            max_size: self.target.max,
+            min_size: self.sizing.target.min,
+            max_size: self.sizing.target.max,
             reserved: ReservedStats {
                 size: self.slots.reserve(),
                 idle: self.slots.free_reserved().min(self.idle.len()),
                 in_use: self.slots.reserved_in_use(),
             },
-            wedding_day: self.wedding_day,
-            multiplier: self.target.multiplier,
-            reason: self.target.reason.clone(),
-            acquired: self.acquired,
-            timeouts: self.timeouts,
-            shed: self.shed,
-            created: self.created,
-            removed: self.removed,
-            connect_failures: self.connect_failures,
-            server_full: self.server_full,
-            budget: self.budget,
+            wedding_day: self.sizing.wedding_day,
+            multiplier: self.sizing.target.multiplier,
+            reason: self.sizing.target.reason.clone(),
+            acquired: self.counters.acquired,
+            timeouts: self.counters.timeouts,
+            shed: self.counters.shed,
+            created: self.counters.created,
+            removed: self.counters.removed,
+            connect_failures: self.counters.connect_failures,
+            server_full: self.counters.server_full,
+            budget: self.fleet.budget,
         }
     }
 }
