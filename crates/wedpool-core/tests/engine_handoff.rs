@@ -6,21 +6,9 @@ mod fake;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use engine_support::{fake_pool, pass, saturday, wednesday};
+use engine_support::{active_wedding, critical_operation, fake_pool, pass, saturday, wedding_critical, wednesday};
 use fake::FakeServer;
 use wedpool_core::{Acquired, DatabaseContext, PoolError};
-
-fn wedding_critical() -> DatabaseContext {
-    DatabaseContext { is_wedding_critical: true, ..Default::default() }
-}
-
-fn critical_operation() -> DatabaseContext {
-    DatabaseContext { is_critical_operation: true, ..Default::default() }
-}
-
-fn active_wedding() -> DatabaseContext {
-    DatabaseContext { is_active_wedding: true, ..Default::default() }
-}
 
 #[tokio::test(start_paused = true)]
 async fn a_connection_opens_through_the_connector_and_is_reused() {

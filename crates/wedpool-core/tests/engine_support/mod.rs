@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use wedpool_core::{Pool, PoolConfig, PoolEvent, PoolOptions, RemoveReason};
+use wedpool_core::{DatabaseContext, Pool, PoolConfig, PoolEvent, PoolOptions, RemoveReason};
 
 use crate::fake::FakeServer;
 
@@ -68,4 +68,32 @@ pub fn saturday() -> DateTime<Utc> {
 /// Wednesday 2026-06-10, noon UTC.
 pub fn wednesday() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-06-10T12:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+/// A caller that may use the emergency reserve on a wedding day (and keeps waiting while the
+/// database is down).
+pub fn wedding_critical() -> DatabaseContext {
+    DatabaseContext { is_wedding_critical: true, ..Default::default() }
+}
+
+/// A caller marked critical for the business.
+pub fn critical_operation() -> DatabaseContext {
+    DatabaseContext { is_critical_operation: true, ..Default::default() }
+}
+
+/// A caller serving a wedding happening now.
+pub fn active_wedding() -> DatabaseContext {
+    DatabaseContext { is_active_wedding: true, ..Default::default() }
+}
+
+/// An ordinary caller.
+pub fn ordinary() -> DatabaseContext {
+    DatabaseContext::default()
+}
+
+impl Recorder {
+    /// The number of `remove` events for `reason` so far.
+    pub fn removed_for(&self, reason: RemoveReason) -> usize {
+        self.removed().into_iter().filter(|r| *r == reason).count()
+    }
 }

@@ -1,15 +1,19 @@
 //! A fake PostgreSQL server for engine tests: it speaks just enough of the wire protocol
-//! (startup, simple queries, termination, FATAL errors) over an in-memory stream, so the pool's
-//! real code — tokio-postgres, deadpool, the driver task, the engine — runs without a server and
-//! on tokio's paused clock. Each connection attempt gets the next scripted [`Answer`]; open
-//! connections can be closed or shut down like a restarting server would.
+//! (startup, simple queries, termination, FATAL errors, and the one extended-protocol statement
+//! the pool sends itself: the fleet reading) over an in-memory stream, so the pool's real code
+//! — tokio-postgres, deadpool, the driver task, the engine — runs without a server and on
+//! tokio's paused clock. Each connection attempt gets the next scripted [`Answer`]; open
+//! connections can be closed, shut down like a restarting server would, or stalled like a
+//! backend that stopped answering. `SELECT pg_sleep(s)` answers after `s` seconds of (paused)
+//! time.
 #![allow(dead_code)]
 
-use std::collections::{HashMap, VecDeque};
+mod wire;
+
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::oneshot;
 use tokio_postgres::{Client, Config, Error, NoTls};
 use wedpool_core::{Connector, Driver};
@@ -38,6 +42,26 @@ enum Kill {
     AdminShutdown,
 }
 
+/// What the server reports to the pool's fleet reading (`FLEET_SQL`). The columns `mine` and
+/// `ours` are counted from the connections the fake holds open, plus `other_instances_open`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fleet {
+    /// `max_connections`.
+    pub max_connections: i32,
+    /// `superuser_reserved_connections`.
+    pub superuser_reserved: i32,
+    /// Client connections of other applications.
+    pub others: i32,
+    /// Connections other instances of this application hold open.
+    pub other_instances_open: i32,
+    /// Live instances of this application, this one included.
+    pub instances: i32,
+    /// Instances whose name sorts before this one's.
+    pub rank: i32,
+    /// Slots other instances claimed whose connections are not open yet.
+    pub pending: i32,
+}
+
 #[derive(Default)]
 struct State {
     script: VecDeque<Answer>,
@@ -45,7 +69,9 @@ struct State {
     attempts: Vec<tokio::time::Instant>,
     next_pid: i32,
     open: HashMap<i32, oneshot::Sender<Kill>>,
+    stalled: HashSet<i32>,
     queries: Vec<String>,
+    fleet: Option<Fleet>,
 }
 
 /// The fake server; cloning shares it. Use [`FakeServer::connector`] as the pool's connector.
@@ -79,6 +105,12 @@ impl FakeServer {
         self.lock().otherwise = Some(answer);
     }
 
+    /// What the fleet reading reports from now on (without it, the reading fails with an
+    /// error, as for any extended-protocol statement).
+    pub fn set_fleet(&self, fleet: Fleet) {
+        self.lock().fleet = Some(fleet);
+    }
+
     /// When each connection attempt arrived (tokio's clock).
     pub fn attempts(&self) -> Vec<tokio::time::Instant> {
         self.lock().attempts.clone()
@@ -96,6 +128,11 @@ impl FakeServer {
         self.lock().queries.clone()
     }
 
+    /// How many simple queries received so far contain `needle`.
+    pub fn count_queries(&self, needle: &str) -> usize {
+        self.lock().queries.iter().filter(|q| q.contains(needle)).count()
+    }
+
     /// Closes one connection's socket (a crashed backend, a cut network).
     pub fn close(&self, pid: i32) {
         if let Some(kill) = self.lock().open.remove(&pid) {
@@ -108,6 +145,12 @@ impl FakeServer {
         for (_, kill) in self.lock().open.drain() {
             let _ = kill.send(Kill::AdminShutdown);
         }
+    }
+
+    /// One connection keeps its socket open but never answers again (a backend stuck behind a
+    /// dead network path, say).
+    pub fn stall(&self, pid: i32) {
+        self.lock().stalled.insert(pid);
     }
 
     fn next_attempt(&self) -> (Answer, i32, oneshot::Receiver<Kill>) {
@@ -127,8 +170,32 @@ impl FakeServer {
         self.lock().queries.push(sql.to_string());
     }
 
+    fn is_stalled(&self, pid: i32) -> bool {
+        self.lock().stalled.contains(&pid)
+    }
+
+    /// The fleet row as it stands now, with `mine`/`ours` counted from the open connections.
+    fn fleet_row(&self) -> Option<[(&'static str, i32); 9]> {
+        let st = self.lock();
+        let f = st.fleet?;
+        let mine = st.open.len() as i32;
+        Some([
+            ("max_connections", f.max_connections),
+            ("superuser_reserved", f.superuser_reserved),
+            ("reserved", 0),
+            ("others", f.others),
+            ("ours", mine + f.other_instances_open),
+            ("mine", mine),
+            ("instances", f.instances),
+            ("rank", f.rank),
+            ("pending", f.pending),
+        ])
+    }
+
     fn forget(&self, pid: i32) {
-        self.lock().open.remove(&pid);
+        let mut st = self.lock();
+        st.open.remove(&pid);
+        st.stalled.remove(&pid);
     }
 }
 
@@ -138,140 +205,11 @@ impl Connector for FakeConnector {
     fn connect(&self, config: &Config) -> BoxFuture<'static, Result<(Client, Driver), Error>> {
         let (client_end, server_end) = tokio::io::duplex(64 * 1024);
         let (answer, pid, kill) = self.0.next_attempt();
-        tokio::spawn(serve(self.0.clone(), server_end, answer, pid, kill));
+        tokio::spawn(wire::serve(self.0.clone(), server_end, answer, pid, kill));
         let config = config.clone();
         Box::pin(async move {
             let (client, connection) = config.connect_raw(client_end, NoTls).await?;
             Ok((client, Box::pin(connection) as Driver))
         })
     }
-}
-
-async fn serve(server: FakeServer, mut io: DuplexStream, answer: Answer, pid: i32, mut kill: oneshot::Receiver<Kill>) {
-    // Startup message: length, protocol version, parameters.
-    let Ok(len) = io.read_i32().await else { return };
-    let mut startup = vec![0; (len - 4).max(0) as usize];
-    if io.read_exact(&mut startup).await.is_err() {
-        return;
-    }
-    match answer {
-        Answer::Close => return,
-        Answer::Hang => {
-            let mut sink = [0u8; 1024];
-            while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {}
-            return;
-        }
-        Answer::RejectPassword => {
-            let _ = io.write_all(&error("FATAL", "28P01", "password authentication failed for user \"app\"")).await;
-            return;
-        }
-        Answer::TooManyClients => {
-            let _ = io.write_all(&error("FATAL", "53300", "sorry, too many clients already")).await;
-            return;
-        }
-        Answer::Accept => {}
-    }
-    let mut hello = message(b'R', &0i32.to_be_bytes());
-    hello.extend(message(b'K', &[pid.to_be_bytes(), 7i32.to_be_bytes()].concat()));
-    hello.extend(ready());
-    if io.write_all(&hello).await.is_err() {
-        return;
-    }
-    let mut extended_failed = false;
-    loop {
-        let (kind, body) = tokio::select! {
-            k = &mut kill => {
-                if let Ok(Kill::AdminShutdown) = k {
-                    let _ = io.write_all(&error("FATAL", "57P01", "terminating connection due to administrator command")).await;
-                }
-                return;
-            }
-            m = read_message(&mut io) => match m {
-                Some(m) => m,
-                None => break,
-            },
-        };
-        let reply = match kind {
-            b'Q' => {
-                let sql = String::from_utf8_lossy(body.strip_suffix(&[0]).unwrap_or(&body)).into_owned();
-                server.record_query(&sql);
-                simple_query(&sql, pid)
-            }
-            b'X' => break,
-            b'S' => {
-                let mut out = Vec::new();
-                if std::mem::take(&mut extended_failed) {
-                    out.extend(error("ERROR", "0A000", "the fake server runs simple queries only"));
-                }
-                out.extend(ready());
-                out
-            }
-            _ => {
-                extended_failed = true;
-                Vec::new()
-            }
-        };
-        if io.write_all(&reply).await.is_err() {
-            break;
-        }
-    }
-    server.forget(pid);
-}
-
-async fn read_message(io: &mut DuplexStream) -> Option<(u8, Vec<u8>)> {
-    let kind = io.read_u8().await.ok()?;
-    let len = io.read_i32().await.ok()?;
-    let mut body = vec![0; (len - 4).max(0) as usize];
-    io.read_exact(&mut body).await.ok()?;
-    Some((kind, body))
-}
-
-fn simple_query(sql: &str, pid: i32) -> Vec<u8> {
-    let mut out = Vec::new();
-    if sql.trim().is_empty() {
-        out.extend(message(b'I', &[]));
-    } else if sql.contains("pg_backend_pid") {
-        let mut desc = 1i16.to_be_bytes().to_vec();
-        desc.extend(b"pg_backend_pid\0");
-        desc.extend(0i32.to_be_bytes()); // table oid
-        desc.extend(0i16.to_be_bytes()); // column
-        desc.extend(23i32.to_be_bytes()); // int4
-        desc.extend(4i16.to_be_bytes());
-        desc.extend((-1i32).to_be_bytes());
-        desc.extend(0i16.to_be_bytes()); // text format
-        out.extend(message(b'T', &desc));
-        let text = pid.to_string();
-        let mut row = 1i16.to_be_bytes().to_vec();
-        row.extend((text.len() as i32).to_be_bytes());
-        row.extend(text.as_bytes());
-        out.extend(message(b'D', &row));
-        out.extend(message(b'C', b"SELECT 1\0"));
-    } else {
-        let tag = sql.split_whitespace().next().unwrap_or("").to_uppercase();
-        out.extend(message(b'C', format!("{tag}\0").as_bytes()));
-    }
-    out.extend(ready());
-    out
-}
-
-fn message(kind: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![kind];
-    out.extend(((body.len() + 4) as i32).to_be_bytes());
-    out.extend(body);
-    out
-}
-
-fn ready() -> Vec<u8> {
-    message(b'Z', b"I")
-}
-
-fn error(severity: &str, code: &str, text: &str) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (field, value) in [(b'S', severity), (b'V', severity), (b'C', code), (b'M', text)] {
-        body.push(field);
-        body.extend(value.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    message(b'E', &body)
 }
