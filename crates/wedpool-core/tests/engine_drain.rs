@@ -6,18 +6,23 @@ mod fake;
 
 use std::time::Duration;
 
-use engine_support::{fake_pool, ordinary, Recorder};
+use engine_support::{fake_pool, ordinary, sized, Recorder};
 use fake::FakeServer;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use wedpool_core::{Acquired, PoolError, RemoveReason};
+use wedpool_core::{Acquired, Lease, PoolError, RemoveReason};
+
+/// Runs `sql` on `lease` in a task, and lets it reach the server.
+async fn in_background(lease: Lease, sql: &'static str) -> JoinHandle<Result<(), PoolError>> {
+    let task = tokio::spawn(async move { lease.query(sql, &[]).await.map(|_| ()) });
+    tokio::task::yield_now().await;
+    task
+}
 
 #[tokio::test(start_paused = true)]
 async fn end_closes_idle_connections_at_once_and_the_ones_in_use_when_released() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| {
-        o.min = Some(2.0);
-        o.max = Some(2.0);
-    });
+    let pool = fake_pool(&server, |o| sized(o, 2.0, 2.0));
     let events = Recorder::on(&pool);
     pool.ready().await.unwrap();
     let lease = pool.acquire(&ordinary(), None).await.unwrap();
@@ -48,8 +53,7 @@ async fn drain_waits_for_statements_in_flight_to_finish() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| o.max = Some(2.0));
     let lease = pool.acquire(&ordinary(), None).await.unwrap();
-    let running = tokio::spawn(async move { lease.query("SELECT pg_sleep(1)", &[]).await.map(|_| ()) });
-    tokio::task::yield_now().await;
+    let running = in_background(lease, "SELECT pg_sleep(1)").await;
     let started = Instant::now();
     assert_eq!(pool.drain(Duration::from_secs(5)).await, 0, "nothing had to be stopped");
     assert_eq!(started.elapsed(), Duration::from_secs(1), "done when the statement was");
@@ -63,8 +67,7 @@ async fn drain_stops_statements_still_running_at_its_deadline() {
     let pool = fake_pool(&server, |o| o.max = Some(2.0));
     let events = Recorder::on(&pool);
     let lease = pool.acquire(&ordinary(), None).await.unwrap();
-    let running = tokio::spawn(async move { lease.query("SELECT pg_sleep(60)", &[]).await.map(|_| ()) });
-    tokio::task::yield_now().await;
+    let running = in_background(lease, "SELECT pg_sleep(60)").await;
     let started = Instant::now();
     assert_eq!(pool.drain(Duration::from_secs(2)).await, 1, "one connection was stopped");
     assert_eq!(started.elapsed(), Duration::from_secs(2), "at the deadline");

@@ -7,7 +7,7 @@ mod fake;
 
 use std::time::Duration;
 
-use engine_support::{fake_pool, pass};
+use engine_support::{fake_pool, pass, sized};
 use fake::{FakeServer, Fleet};
 
 #[tokio::test(start_paused = true)]
@@ -17,8 +17,7 @@ async fn the_first_connection_reads_the_budget_and_the_pool_is_capped_at_its_sha
     // the first by name.
     server.set_fleet(Fleet { max_connections: 20, superuser_reserved: 3, others: 2, instances: 2, ..Fleet::default() });
     let pool = fake_pool(&server, |o| {
-        o.min = Some(4.0);
-        o.max = Some(10.0);
+        sized(o, 4.0, 10.0);
         o.fleet_budget = Some(true);
     });
     pool.ready().await.unwrap();
@@ -41,8 +40,7 @@ async fn a_claim_opens_only_what_the_server_has_free_and_claims_again_for_the_re
         ..Fleet::default()
     });
     let pool = fake_pool(&server, |o| {
-        o.min = Some(6.0);
-        o.max = Some(10.0);
+        sized(o, 6.0, 10.0);
         o.fleet_budget = Some(true);
     });
     pass(Duration::from_millis(50)).await;

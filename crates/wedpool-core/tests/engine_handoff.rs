@@ -6,7 +6,9 @@ mod fake;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use engine_support::{active_wedding, critical_operation, fake_pool, pass, saturday, wedding_critical, wednesday};
+use engine_support::{
+    active_wedding, critical_operation, fake_pool, pass, saturday, saturday_weddings, wedding_critical, wednesday,
+};
 use fake::FakeServer;
 use wedpool_core::{Acquired, DatabaseContext, PoolError};
 
@@ -61,8 +63,7 @@ async fn the_reserve_is_kept_for_wedding_critical_work_on_a_wedding_day() {
     let pool = fake_pool(&server, |o| {
         o.max = Some(2.0);
         o.emergency_reserved_connections = Some(1.0);
-        o.weekdays = Some(vec!["saturday".into()]);
-        o.wedding_day_multiplier = Some(1.0);
+        saturday_weddings(o, 1.0);
     });
     pool.set_calendar_time(Some(saturday()));
     let normal = pool.acquire(&DatabaseContext::default(), None).await.unwrap();

@@ -6,7 +6,7 @@ mod fake;
 
 use std::time::Duration;
 
-use engine_support::{fake_pool, ordinary, pass, wedding_critical, Recorder};
+use engine_support::{fake_pool, ordinary, pass, sized, wedding_critical, Recorder};
 use fake::{Answer, FakeServer};
 use tokio::time::Instant;
 use wedpool_core::{HealthState, PoolError, RemoveReason};
@@ -15,8 +15,7 @@ use wedpool_core::{HealthState, PoolError, RemoveReason};
 async fn an_idle_connection_that_misses_its_keepalive_probe_is_replaced() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(1.0);
+        sized(o, 1.0, 1.0);
         o.keepalive_millis = Some(1_000.0);
         o.connect.connect_timeout_millis = Some(500.0);
     });
@@ -37,8 +36,7 @@ async fn an_idle_connection_that_misses_its_keepalive_probe_is_replaced() {
 async fn an_idle_connection_that_answers_its_keepalive_probe_is_kept() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(1.0);
+        sized(o, 1.0, 1.0);
         o.keepalive_millis = Some(1_000.0);
     });
     let events = Recorder::on(&pool);

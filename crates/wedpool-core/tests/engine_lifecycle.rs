@@ -6,7 +6,7 @@ mod fake;
 
 use std::time::Duration;
 
-use engine_support::{fake_pool, pass, saturday, wednesday, Recorder};
+use engine_support::{fake_pool, pass, saturday, saturday_weddings, sized, wednesday, Recorder};
 use fake::{Answer, FakeServer};
 use wedpool_core::{ConnectErrorKind, DatabaseContext, HealthState, PoolError, PoolEvent, RemoveReason};
 
@@ -47,8 +47,7 @@ async fn a_hanging_server_ends_at_the_connect_timeout() {
     let server = FakeServer::new();
     server.answer_otherwise(Answer::Hang);
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(1.0);
+        sized(o, 1.0, 1.0);
         o.connect.connect_timeout_millis = Some(2_000.0);
     });
     pass(Duration::from_millis(1_900)).await;
@@ -63,8 +62,7 @@ async fn a_hanging_server_ends_at_the_connect_timeout() {
 async fn idle_connections_above_min_close_after_the_idle_timeout() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(3.0);
+        sized(o, 1.0, 3.0);
         o.idle_timeout_millis = Some(1_000.0);
     });
     let events = Recorder::on(&pool);
@@ -87,8 +85,7 @@ async fn idle_connections_above_min_close_after_the_idle_timeout() {
 async fn connections_retire_at_their_lifetime_and_min_is_refilled() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(2.0);
+        sized(o, 1.0, 2.0);
         o.max_lifetime_millis = Some(10_000.0);
     });
     pool.set_calendar_time(Some(wednesday()));
@@ -108,10 +105,8 @@ async fn connections_retire_at_their_lifetime_and_min_is_refilled() {
 async fn the_calendar_scales_the_pool_up_on_a_wedding_day_and_back_down() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(4.0);
-        o.weekdays = Some(vec!["saturday".into()]);
-        o.wedding_day_multiplier = Some(2.0);
+        sized(o, 1.0, 4.0);
+        saturday_weddings(o, 2.0);
     });
     let events = Recorder::on(&pool);
     pool.set_calendar_time(Some(wednesday()));
@@ -141,10 +136,7 @@ async fn the_calendar_scales_the_pool_up_on_a_wedding_day_and_back_down() {
 #[tokio::test(start_paused = true)]
 async fn an_idle_connection_the_server_closes_is_evicted_at_once() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| {
-        o.min = Some(2.0);
-        o.max = Some(2.0);
-    });
+    let pool = fake_pool(&server, |o| sized(o, 2.0, 2.0));
     let events = Recorder::on(&pool);
     pool.ready().await.unwrap();
     let pids = server.open_pids();
@@ -158,10 +150,7 @@ async fn an_idle_connection_the_server_closes_is_evicted_at_once() {
 #[tokio::test(start_paused = true)]
 async fn an_administrator_shutdown_empties_the_idle_set() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| {
-        o.min = Some(3.0);
-        o.max = Some(3.0);
-    });
+    let pool = fake_pool(&server, |o| sized(o, 3.0, 3.0));
     let events = Recorder::on(&pool);
     pool.ready().await.unwrap();
     server.answer_otherwise(Answer::Close);

@@ -6,7 +6,7 @@ mod fake;
 
 use std::time::Duration;
 
-use engine_support::{fake_pool, ordinary, saturday, wedding_critical, wednesday};
+use engine_support::{fake_pool, ordinary, saturday, saturday_weddings, wedding_critical, wednesday};
 use fake::FakeServer;
 use wedpool_core::{Acquired, PoolError};
 
@@ -16,8 +16,7 @@ async fn under_saturation_the_reserve_serves_wedding_critical_callers_only_and_i
     let pool = fake_pool(&server, |o| {
         o.max = Some(3.0);
         o.emergency_reserved_connections = Some(1.0);
-        o.weekdays = Some(vec!["saturday".into()]);
-        o.wedding_day_multiplier = Some(1.0);
+        saturday_weddings(o, 1.0);
     });
     pool.set_calendar_time(Some(saturday()));
     let ordinary_leases =

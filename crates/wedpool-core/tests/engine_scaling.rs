@@ -8,7 +8,7 @@ mod fake;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use engine_support::{fake_pool, ordinary, pass, saturday, wednesday, Recorder};
+use engine_support::{fake_pool, ordinary, pass, saturday, saturday_weddings, sized, wednesday, Recorder};
 use fake::FakeServer;
 use wedpool_core::RemoveReason;
 
@@ -20,10 +20,8 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
 async fn the_pool_grows_during_the_lead_in_and_shrinks_to_min_after_the_day() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(4.0);
-        o.weekdays = Some(vec!["saturday".into()]);
-        o.wedding_day_multiplier = Some(3.0);
+        sized(o, 1.0, 4.0);
+        saturday_weddings(o, 3.0);
         o.lead_minutes = Some(60.0);
         o.idle_timeout_millis = Some(1_000.0);
     });
@@ -49,8 +47,7 @@ async fn after_a_wedding_day_connections_above_the_new_max_close_idle_at_once_an
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
         o.max = Some(3.0);
-        o.weekdays = Some(vec!["saturday".into()]);
-        o.wedding_day_multiplier = Some(2.0);
+        saturday_weddings(o, 2.0);
     });
     let events = Recorder::on(&pool);
     pool.set_calendar_time(Some(saturday()));
@@ -73,10 +70,8 @@ async fn after_a_wedding_day_connections_above_the_new_max_close_idle_at_once_an
 async fn lifetime_rotation_pauses_on_a_wedding_day_and_resumes_after() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(1.0);
-        o.max = Some(2.0);
-        o.weekdays = Some(vec!["saturday".into()]);
-        o.wedding_day_multiplier = Some(1.0);
+        sized(o, 1.0, 2.0);
+        saturday_weddings(o, 1.0);
         o.max_lifetime_millis = Some(10_000.0);
     });
     let events = Recorder::on(&pool);
@@ -100,8 +95,7 @@ async fn lifetime_rotation_pauses_on_a_wedding_day_and_resumes_after() {
 async fn idle_reaping_keeps_a_warm_connection_for_each_free_emergency_slot() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.min = Some(0.0);
-        o.max = Some(3.0);
+        sized(o, 0.0, 3.0);
         o.emergency_reserved_connections = Some(1.0);
         o.idle_timeout_millis = Some(1_000.0);
     });

@@ -97,3 +97,15 @@ impl Recorder {
         self.removed().into_iter().filter(|r| *r == reason).count()
     }
 }
+
+/// Sets the base pool size.
+pub fn sized(o: &mut PoolOptions, min: f64, max: f64) {
+    o.min = Some(min);
+    o.max = Some(max);
+}
+
+/// Saturdays are wedding days, with `multiplier` applied to min and max.
+pub fn saturday_weddings(o: &mut PoolOptions, multiplier: f64) {
+    o.weekdays = Some(vec!["saturday".into()]);
+    o.wedding_day_multiplier = Some(multiplier);
+}
