@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use engine_support::{
-    active_wedding, critical_operation, fake_pool, pass, saturday, saturday_weddings, wedding_critical, wednesday,
+    active_wedding, critical_operation, fake_pool, pass, saturday, saturday_weddings, sized, wedding_critical,
+    wednesday, Recorder,
 };
-use fake::FakeServer;
-use wedpool_core::{Acquired, DatabaseContext, PoolError};
+use fake::{Answer, FakeServer};
+use wedpool_core::{Acquired, ConnectErrorKind, DatabaseContext, PoolError, RemoveReason};
 
 #[tokio::test(start_paused = true)]
 async fn a_connection_opens_through_the_connector_and_is_reused() {
@@ -109,4 +110,50 @@ async fn an_acquire_times_out_at_its_deadline_with_the_pool_shape() {
     let err = pool.acquire(&DatabaseContext::default(), Some(Duration::from_millis(750))).await.unwrap_err();
     assert!(matches!(err, PoolError::AcquireTimeout { .. }), "{err:?}");
     assert_eq!(started.elapsed(), Duration::from_millis(750), "paused time: exactly the deadline");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_handed_to_a_caller_who_cancelled_before_waiting_goes_back_to_the_pool() {
+    let server = FakeServer::new();
+    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
+    let Acquired::Queued(ticket) = pool.acquire_or_enqueue(&DatabaseContext::default()).unwrap() else { panic!() };
+    drop(held);
+    assert!(!pool.cancel(ticket), "already served");
+    let stats = pool.stats();
+    assert_eq!((stats.idle, stats.in_use), (1, 0));
+    assert!(matches!(pool.wait(ticket, None).await, Err(PoolError::Aborted)));
+    pool.acquire(&DatabaseContext::default(), Some(Duration::from_millis(10))).await.expect("the connection is free");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_that_dies_while_lent_is_closed_as_broken_on_release_and_replaced() {
+    let server = FakeServer::new();
+    let pool = fake_pool(&server, |o| sized(o, 1.0, 1.0));
+    let events = Recorder::on(&pool);
+    let lease = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
+    let dead = lease.process_id();
+    server.close(dead);
+    pass(Duration::from_millis(10)).await;
+    assert!(events.removed().is_empty(), "still lent");
+    drop(lease);
+    assert_eq!(events.removed(), vec![RemoveReason::Broken]);
+    let again = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
+    assert_ne!(again.process_id(), dead);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ready_fails_with_the_connect_error_and_with_pool_closed_when_ended_meanwhile() {
+    let server = FakeServer::new();
+    server.script([Answer::RejectPassword, Answer::Hang]);
+    let pool = fake_pool(&server, |o| sized(o, 1.0, 1.0));
+    let err = pool.ready().await.unwrap_err();
+    assert!(matches!(err, PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. }), "{err:?}");
+    let waiting = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.ready().await }
+    });
+    pass(Duration::from_millis(10)).await;
+    pool.end();
+    assert!(matches!(waiting.await.unwrap(), Err(PoolError::PoolClosed)));
 }

@@ -115,3 +115,18 @@ async fn a_full_server_is_back_pressure_and_callers_keep_waiting_past_the_grace(
     assert_eq!(pool.health().state, HealthState::Healthy);
     drop(lease);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_outage_reports_degraded_then_down_and_a_timeout_carries_its_cause() {
+    let server = FakeServer::new();
+    server.answer_otherwise(Answer::Close);
+    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let events = Recorder::on(&pool);
+    let err = pool.acquire(&wedding_critical(), Some(Duration::from_millis(800))).await.unwrap_err();
+    let PoolError::AcquireTimeout { last_connect_error, .. } = &err else { panic!("{err:?}") };
+    assert!(matches!(last_connect_error.as_deref(), Some(PoolError::ConnectFailed { .. })), "{err:?}");
+    assert_eq!(events.health_states(), ["degraded", "down"]);
+    server.answer_otherwise(Answer::Accept);
+    drop(pool.acquire(&wedding_critical(), Some(Duration::from_secs(5))).await.unwrap());
+    assert_eq!(events.health_states(), ["degraded", "down", "healthy"]);
+}

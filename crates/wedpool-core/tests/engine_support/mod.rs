@@ -92,6 +92,17 @@ pub fn ordinary() -> DatabaseContext {
 }
 
 impl Recorder {
+    /// States of the `health` events so far.
+    pub fn health_states(&self) -> Vec<&'static str> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                PoolEvent::Health { state, .. } => Some(state),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The number of `remove` events for `reason` so far.
     pub fn removed_for(&self, reason: RemoveReason) -> usize {
         self.removed().into_iter().filter(|r| *r == reason).count()

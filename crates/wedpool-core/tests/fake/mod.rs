@@ -123,12 +123,13 @@ impl FakeServer {
         pids
     }
 
-    /// Simple queries received, in order.
+    /// Statements received (simple queries, and the SQL of extended-protocol Parse messages),
+    /// in order.
     pub fn queries(&self) -> Vec<String> {
         self.lock().queries.clone()
     }
 
-    /// How many simple queries received so far contain `needle`.
+    /// How many statements received so far contain `needle`.
     pub fn count_queries(&self, needle: &str) -> usize {
         self.lock().queries.iter().filter(|q| q.contains(needle)).count()
     }

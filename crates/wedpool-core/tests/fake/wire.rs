@@ -73,7 +73,9 @@ pub(super) async fn serve(
             }
             b'P' => {
                 let name = field();
-                statements.insert(name, field());
+                let sql = field();
+                server.record_query(&sql);
+                statements.insert(name, sql);
                 out.extend(message(b'1', &[]));
             }
             b'B' => {
