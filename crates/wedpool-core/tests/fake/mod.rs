@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
+use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, Error, NoTls};
 use wedpool_core::{Connector, Driver};
 
@@ -72,6 +73,8 @@ struct State {
     stalled: HashSet<i32>,
     queries: Vec<String>,
     fleet: Option<Fleet>,
+    read_only: HashSet<String>,
+    hosts: HashMap<i32, String>,
 }
 
 /// The fake server; cloning shares it. Use [`FakeServer::connector`] as the pool's connector.
@@ -148,6 +151,23 @@ impl FakeServer {
         }
     }
 
+    /// `host` refuses writes from now on (25006) and reports itself in recovery: a primary
+    /// demoted to a standby. Without hosts named in the connection string, the host is
+    /// `fake.invalid`.
+    pub fn make_read_only(&self, host: &str) {
+        self.lock().read_only.insert(host.to_string());
+    }
+
+    /// `host` takes writes again and reports itself out of recovery: a promoted standby.
+    pub fn promote(&self, host: &str) {
+        self.lock().read_only.remove(host);
+    }
+
+    /// The host each open connection went to, by process id.
+    pub fn host_of(&self, pid: i32) -> Option<String> {
+        self.lock().hosts.get(&pid).cloned()
+    }
+
     /// One connection keeps its socket open but never answers again (a backend stuck behind a
     /// dead network path, say).
     pub fn stall(&self, pid: i32) {
@@ -169,6 +189,10 @@ impl FakeServer {
 
     fn record_query(&self, sql: &str) {
         self.lock().queries.push(sql.to_string());
+    }
+
+    fn is_read_only(&self, host: &str) -> bool {
+        self.lock().read_only.contains(host)
     }
 
     fn is_stalled(&self, pid: i32) -> bool {
@@ -206,7 +230,12 @@ impl Connector for FakeConnector {
     fn connect(&self, config: &Config) -> BoxFuture<'static, Result<(Client, Driver), Error>> {
         let (client_end, server_end) = tokio::io::duplex(64 * 1024);
         let (answer, pid, kill) = self.0.next_attempt();
-        tokio::spawn(wire::serve(self.0.clone(), server_end, answer, pid, kill));
+        let host = match config.get_hosts().first() {
+            Some(Host::Tcp(name)) => name.clone(),
+            _ => String::new(),
+        };
+        self.0.lock().hosts.insert(pid, host.clone());
+        tokio::spawn(wire::serve(self.0.clone(), server_end, host, answer, pid, kill));
         let config = config.clone();
         Box::pin(async move {
             let (client, connection) = config.connect_raw(client_end, NoTls).await?;

@@ -8,9 +8,11 @@ use tokio::sync::oneshot;
 
 use super::{Answer, FakeServer, Kill};
 
+/// Serves one connection to `host` as `answer` says, until the client leaves or `kill` fires.
 pub(super) async fn serve(
     server: FakeServer,
     mut io: DuplexStream,
+    host: String,
     answer: Answer,
     pid: i32,
     mut kill: oneshot::Receiver<Kill>,
@@ -49,6 +51,8 @@ pub(super) async fn serve(
     let mut statements: HashMap<String, String> = HashMap::new();
     let mut bound = String::new();
     let mut out = Vec::new();
+    // After an error, the server ignores messages until Sync.
+    let mut failed = false;
     loop {
         let (kind, body) = tokio::select! {
             k = &mut kill => return end(&mut io, k).await,
@@ -57,6 +61,9 @@ pub(super) async fn serve(
                 None => break,
             },
         };
+        if failed && kind != b'S' {
+            continue;
+        }
         let mut fields = body.split(|&b| b == 0).map(|f| String::from_utf8_lossy(f).into_owned());
         let mut field = || fields.next().unwrap_or_default();
         match kind {
@@ -69,7 +76,7 @@ pub(super) async fn serve(
                         _ = tokio::time::sleep(delay) => {}
                     }
                 }
-                out.extend(simple_query(&sql, pid));
+                out.extend(simple_query(&sql, pid, server.is_read_only(&host)));
             }
             b'P' => {
                 let name = field();
@@ -103,13 +110,21 @@ pub(super) async fn serve(
                         _ = tokio::time::sleep(delay) => {}
                     }
                 }
+                if writes(&bound) && server.is_read_only(&host) {
+                    out.extend(error("ERROR", "25006", "cannot execute a write in a read-only transaction"));
+                    failed = true;
+                    continue;
+                }
                 if let Some(row) = fleet_of(&server, &bound) {
                     out.extend(data_row(&row));
                 }
                 out.extend(complete(&bound));
             }
             b'C' => out.extend(message(b'3', &[])),
-            b'S' => out.extend(ready()),
+            b'S' => {
+                failed = false;
+                out.extend(ready());
+            }
             b'X' => break,
             _ => {}
         }
@@ -196,31 +211,47 @@ async fn read_message(io: &mut DuplexStream) -> Option<(u8, Vec<u8>)> {
     Some((kind, body))
 }
 
-fn simple_query(sql: &str, pid: i32) -> Vec<u8> {
-    let mut out = Vec::new();
-    if sql.trim().is_empty() {
-        out.extend(message(b'I', &[]));
+fn simple_query(sql: &str, pid: i32, read_only: bool) -> Vec<u8> {
+    let mut out = if sql.trim().is_empty() {
+        message(b'I', &[])
     } else if sql.contains("pg_backend_pid") {
-        let mut desc = 1i16.to_be_bytes().to_vec();
-        desc.extend(b"pg_backend_pid\0");
-        desc.extend(0i32.to_be_bytes()); // table oid
-        desc.extend(0i16.to_be_bytes()); // column
-        desc.extend(23i32.to_be_bytes()); // int4
-        desc.extend(4i16.to_be_bytes());
-        desc.extend((-1i32).to_be_bytes());
-        desc.extend(0i16.to_be_bytes()); // text format
-        out.extend(message(b'T', &desc));
-        let text = pid.to_string();
-        let mut row = 1i16.to_be_bytes().to_vec();
-        row.extend((text.len() as i32).to_be_bytes());
-        row.extend(text.as_bytes());
-        out.extend(message(b'D', &row));
-        out.extend(message(b'C', b"SELECT 1\0"));
+        text_row(&[("pg_backend_pid", 23, &pid.to_string())])
+    } else if sql.contains("pg_is_in_recovery") {
+        let (recovery, read_only) = if read_only { ("true", "on") } else { ("false", "off") };
+        text_row(&[("pg_is_in_recovery", 25, recovery), ("transaction_read_only", 25, read_only)])
     } else {
-        out.extend(complete(sql));
-    }
+        complete(sql)
+    };
     out.extend(ready());
     out
+}
+
+/// One row of `(name, type oid, text)` columns, as a simple query returns it.
+fn text_row(columns: &[(&str, i32, &str)]) -> Vec<u8> {
+    let mut desc = (columns.len() as i16).to_be_bytes().to_vec();
+    let mut row = (columns.len() as i16).to_be_bytes().to_vec();
+    for (name, oid, text) in columns {
+        desc.extend(name.as_bytes());
+        desc.push(0);
+        desc.extend(0i32.to_be_bytes()); // table oid
+        desc.extend(0i16.to_be_bytes()); // column
+        desc.extend(oid.to_be_bytes());
+        desc.extend((-1i16).to_be_bytes());
+        desc.extend((-1i32).to_be_bytes());
+        desc.extend(0i16.to_be_bytes()); // text format
+        row.extend((text.len() as i32).to_be_bytes());
+        row.extend(text.as_bytes());
+    }
+    let mut out = message(b'T', &desc);
+    out.extend(message(b'D', &row));
+    out.extend(message(b'C', b"SELECT 1\0"));
+    out
+}
+
+/// Whether `sql` writes (and so fails on a read-only server).
+fn writes(sql: &str) -> bool {
+    let verb = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    matches!(verb.as_str(), "INSERT" | "UPDATE" | "DELETE" | "CREATE")
 }
 
 fn message(kind: u8, body: &[u8]) -> Vec<u8> {
