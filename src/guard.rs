@@ -34,3 +34,8 @@ pub fn guarded_native<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Box<Nat
     catch_unwind(AssertUnwindSafe(f))
         .map_err(|payload| Box::new(NativeError::internal(describe(what, payload.as_ref()))))
 }
+
+/// The `INTERNAL_ERROR` [`NativeError`] for a panic caught in `what` (an asynchronous call).
+pub fn panic_error(what: &str, payload: &(dyn std::any::Any + Send)) -> NativeError {
+    NativeError::internal(describe(what, payload))
+}

@@ -2,6 +2,7 @@
 //! Native classes carry the `Native` prefix and are wrapped by the TypeScript facade in `ts/`.
 #![deny(clippy::all)]
 
+mod completions;
 mod connection;
 mod context;
 mod error;
@@ -9,6 +10,7 @@ mod events;
 mod guard;
 mod options;
 mod pool;
+mod pool_query;
 mod runtime;
 mod values;
 

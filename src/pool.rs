@@ -12,7 +12,6 @@ use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
 use crate::guard::{guarded, guarded_native};
 use crate::options::NativePoolOptions;
-use crate::values::{params_from_js, JsParam, NativeResult};
 
 /// `pool.commitOutcome(…)`.
 #[napi(object)]
@@ -149,15 +148,19 @@ pub struct NativeScalingPlan {
 /// The native pool. Only `ts/pool.ts` uses it.
 #[napi]
 pub struct NativePool {
-    pool: Pool,
+    pub(crate) pool: Pool,
+    /// Where submitted calls settle (set once by the facade).
+    pub(crate) completions: std::sync::OnceLock<crate::completions::Completions>,
 }
 
 /// Validates options and creates a pool, or returns the `INVALID_CONFIG` error.
 #[napi]
 pub fn create_pool(options: NativePoolOptions) -> Either<NativePool, NativeError> {
     let created = guarded_native("createPool", || {
-        PoolConfig::from_options(options.into())
-            .map(|config| NativePool { pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)) })
+        PoolConfig::from_options(options.into()).map(|config| NativePool {
+            pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)),
+            completions: std::sync::OnceLock::new(),
+        })
     });
     match created {
         Ok(Ok(pool)) => Either::A(pool),
@@ -222,34 +225,6 @@ impl NativePool {
     #[napi]
     pub fn cancel(&self, ticket: i64) -> napi::Result<bool> {
         guarded("cancel", || self.pool.cancel(ticket as u64))
-    }
-
-    /// Acquire, run one statement and release, in one crossing. With `observe`, the result
-    /// (or error) also carries the checkout it ran on, for tracing.
-    #[napi]
-    pub async fn query(
-        &self,
-        flags: u32,
-        sql: String,
-        #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
-        timeout_millis: Option<f64>,
-        query_timeout_millis: Option<f64>,
-        observe: Option<bool>,
-    ) -> Either<NativeResult, NativeError> {
-        let ctx = context_from_flags(flags);
-        let params = params_from_js(params);
-        let (acquire, statement) = (per_call_deadline(timeout_millis), statement_millis(query_timeout_millis));
-        if observe != Some(true) {
-            return match self.pool.query(&ctx, &sql, &params, acquire, statement).await {
-                Ok(result) => Either::A(result.into()),
-                Err(e) => Either::B(e.into()),
-            };
-        }
-        let (result, checkout) = self.pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
-        match result {
-            Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
-            Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
-        }
     }
 
     /// What became of transaction `transactionId` (decimal text), asked on another connection

@@ -13,8 +13,10 @@ import {
   toPublicStats,
   unwrap,
   type NativeConnection,
+  type NativeError,
   type NativeEvent,
   type NativePool,
+  type NativeResult,
 } from './native';
 import { snapshotOptions, toNativeOptions, type WeddingPoolOptions } from './options';
 import { checkSql, prepareParams } from './params';
@@ -80,6 +82,9 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   readonly #tracer: QueryTracer | undefined;
   #ended = false;
   #listening = false;
+  /** Submitted native calls by id, settled by the batches `onCompletions` delivers. */
+  readonly #settle = new Map<number, (outcome: NativeResult | NativeError) => void>();
+  #nextId = 0;
 
   /** Validates options (throws `ConfigError` naming the field) and starts the pool. */
   constructor(given?: WeddingPoolOptions) {
@@ -97,6 +102,14 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
       this.#profileStore = new TrafficProfileStore(this, name, options?.applicationName ?? 'app', every);
     }
     this.#native.setEventMask(0);
+    this.#native.onCompletions((batch) => {
+      for (let i = 0; i < batch.length; i += 2) {
+        const id = batch[i] as number;
+        const settle = this.#settle.get(id);
+        this.#settle.delete(id);
+        settle?.(batch[i + 1] as NativeResult | NativeError);
+      }
+    });
     // Node's own bookkeeping events are not part of PoolEvents.
     const untyped = this as EventEmitter;
     untyped.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
@@ -207,8 +220,8 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     const timeout = checkTimeout(options?.timeoutMillis);
     const queryTimeout = checkTimeout(options?.queryTimeoutMillis, 'queryTimeoutMillis');
     const active = this.#tracer?.start(sql);
-    if (!active) return shapeResult<R>(unwrap(await this.#native.query(contextFlags(ctx), sql, wire, timeout, queryTimeout)), options);
-    const result = await this.#native.query(contextFlags(ctx), sql, wire, timeout, queryTimeout, true);
+    if (!active) return shapeResult<R>(unwrap(await this.#query(contextFlags(ctx), sql, wire, timeout, queryTimeout)), options);
+    const result = await this.#query(contextFlags(ctx), sql, wire, timeout, queryTimeout, true);
     const checkout = result.checkout ?? undefined;
     if (isNativeError(result)) {
       const error = toError(result);
@@ -217,6 +230,20 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     }
     active.finish(checkout);
     return shapeResult<R>(result, options);
+  }
+
+  /** One native `pool.query`, settled through the shared completion channel. */
+  #query(
+    flags: number,
+    sql: string,
+    wire: Array<string | Buffer | null>,
+    timeout: number | undefined,
+    queryTimeout: number | undefined,
+    observe?: boolean,
+  ): Promise<NativeResult | NativeError> {
+    const id = (this.#nextId = (this.#nextId + 1) >>> 0);
+    this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe);
+    return new Promise((resolve) => this.#settle.set(id, resolve));
   }
 
   /**

@@ -1,0 +1,127 @@
+//! Completions of a pool's asynchronous calls, delivered to JavaScript in batches through one
+//! shared thread-safe function instead of a promise and a thread-safe function per call.
+//!
+//! A call is submitted with an id the facade chose; its future runs on the tokio runtime and
+//! its outcome joins a queue. Only the completion that finds the queue empty schedules a call
+//! of the thread-safe function, and that one call hands JavaScript every outcome queued by the
+//! time it runs, as one flat array `[id, outcome, id, outcome, …]`. The thread-safe function is
+//! referenced (keeps Node alive) exactly while calls are in flight, so an idle pool never holds
+//! the process open.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::{Either, Function, ToNapiValue};
+use napi::sys;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status};
+
+use crate::error::NativeError;
+use crate::guard::panic_error;
+use crate::values::NativeResult;
+
+/// What a submitted call settles with.
+pub type Outcome = Either<NativeResult, NativeError>;
+
+/// Outcomes handed to JavaScript in one call: `[id, outcome, id, outcome, …]`.
+pub struct Batch(Vec<(u32, Outcome)>);
+
+impl ToNapiValue for Batch {
+    unsafe fn to_napi_value(env: sys::napi_env, batch: Self) -> napi::Result<sys::napi_value> {
+        let mut array = std::ptr::null_mut();
+        napi::check_status!(sys::napi_create_array_with_length(env, batch.0.len() * 2, &mut array))?;
+        for (i, (id, outcome)) in batch.0.into_iter().enumerate() {
+            let id = ToNapiValue::to_napi_value(env, id)?;
+            napi::check_status!(sys::napi_set_element(env, array, (2 * i) as u32, id))?;
+            let value = ToNapiValue::to_napi_value(env, outcome)?;
+            napi::check_status!(sys::napi_set_element(env, array, (2 * i + 1) as u32, value))?;
+        }
+        Ok(array)
+    }
+}
+
+type Deliver = ThreadsafeFunction<(), (), Batch, Status, false, true>;
+
+/// The queue and the count of calls in flight, shared with the delivery callback.
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Vec<(u32, Outcome)>>,
+    /// Calls submitted and not yet delivered; read and written on the JavaScript thread only.
+    in_flight: AtomicUsize,
+    /// The thread-safe function, for referencing it from its own callback.
+    raw: AtomicPtr<sys::napi_threadsafe_function__>,
+}
+
+impl Shared {
+    /// Takes every queued outcome; runs on the JavaScript thread, where the count is kept.
+    fn drain(&self, env: &Env) -> Batch {
+        let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        let left = self.in_flight.load(Ordering::Relaxed).saturating_sub(batch.len());
+        self.in_flight.store(left, Ordering::Relaxed);
+        if left == 0 {
+            // SAFETY: on the JavaScript thread, with the function this callback belongs to.
+            unsafe { sys::napi_unref_threadsafe_function(env.raw(), self.raw.load(Ordering::Relaxed)) };
+        }
+        Batch(batch)
+    }
+}
+
+/// One pool's completion channel.
+pub struct Completions {
+    shared: Arc<Shared>,
+    deliver: Arc<Deliver>,
+}
+
+impl Completions {
+    /// A channel delivering batches to `callback(batch)`.
+    pub fn new(callback: Function<'_, Batch, ()>) -> napi::Result<Self> {
+        let shared = Arc::new(Shared::default());
+        let from_callback = shared.clone();
+        let deliver: Deliver = callback
+            .build_threadsafe_function::<()>()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build_callback(move |ctx| Ok(from_callback.drain(&ctx.env)))?;
+        shared.raw.store(deliver.raw(), Ordering::Relaxed);
+        Ok(Completions { shared, deliver: Arc::new(deliver) })
+    }
+
+    /// Runs `work` on the runtime and queues its outcome under `id`; a panic settles it with an
+    /// `INTERNAL_ERROR`. Called on the JavaScript thread.
+    pub fn submit<F>(&self, env: &Env, what: &'static str, id: u32, work: F)
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        if self.shared.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
+            // SAFETY: on the JavaScript thread, with a live thread-safe function.
+            unsafe { sys::napi_ref_threadsafe_function(env.raw(), self.deliver.raw()) };
+        }
+        let (shared, deliver) = (self.shared.clone(), self.deliver.clone());
+        napi::bindgen_prelude::spawn(async move {
+            let outcome = match futures_catch_unwind(work).await {
+                Ok(outcome) => outcome,
+                Err(payload) => Either::B(panic_error(what, payload.as_ref())),
+            };
+            let first = {
+                let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+                queue.push((id, outcome));
+                queue.len() == 1
+            };
+            if first {
+                deliver.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        });
+    }
+}
+
+/// `work`, with a panic caught as its payload.
+async fn futures_catch_unwind<F: Future>(work: F) -> std::thread::Result<F::Output> {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(move |cx| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx)))
+            .map_or_else(|payload| std::task::Poll::Ready(Err(payload)), |poll| poll.map(Ok))
+    })
+    .await
+}

@@ -1,0 +1,73 @@
+//! `pool.query` in one crossing: acquire, execute and release inside Rust, the outcome
+//! delivered through the pool's shared completion channel (`src/completions.rs`).
+
+use napi::bindgen_prelude::{Either, Function};
+use napi::Env;
+use napi_derive::napi;
+
+use crate::completions::{Batch, Completions, Outcome};
+use crate::context::context_from_flags;
+use crate::error::NativeError;
+use crate::pool::{per_call_deadline, statement_millis, NativePool};
+use crate::values::{params_from_js, JsParam, NativeResult};
+
+#[napi]
+impl NativePool {
+    /// Sets where submitted calls settle: `callback([id, outcome, id, outcome, …])`, once per
+    /// batch of completions. Called once, before the first submission.
+    #[napi]
+    pub fn on_completions(
+        &self,
+        #[napi(ts_arg_type = "(batch: Array<number | NativeResult | NativeError>) => void")] callback: Function<
+            '_,
+            Batch,
+            (),
+        >,
+    ) -> napi::Result<()> {
+        let completions = Completions::new(callback)?;
+        self.completions
+            .set(completions)
+            .map_err(|_| napi::Error::new(napi::Status::InvalidArg, "onCompletions was already called"))
+    }
+
+    /// Acquire, run one statement and release, in one crossing; settles `id` with the result
+    /// or the error. With `observe`, the result (or error) also carries the checkout it ran on,
+    /// for tracing.
+    #[napi]
+    #[allow(clippy::too_many_arguments)] // the JavaScript call's arguments, one each
+    pub fn query_submit(
+        &self,
+        env: Env,
+        id: u32,
+        flags: u32,
+        sql: String,
+        #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
+        timeout_millis: Option<f64>,
+        query_timeout_millis: Option<f64>,
+        observe: Option<bool>,
+    ) -> napi::Result<()> {
+        let completions = self
+            .completions
+            .get()
+            .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "onCompletions was not called"))?;
+        let pool = self.pool.clone();
+        let ctx = context_from_flags(flags);
+        let params = params_from_js(params);
+        let (acquire, statement) = (per_call_deadline(timeout_millis), statement_millis(query_timeout_millis));
+        completions.submit(&env, "query", id, async move {
+            if observe != Some(true) {
+                return match pool.query(&ctx, &sql, &params, acquire, statement).await {
+                    Ok(result) => Either::A(result.into()),
+                    Err(e) => Either::B(e.into()),
+                };
+            }
+            let (result, checkout) = pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
+            let outcome: Outcome = match result {
+                Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
+                Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
+            };
+            outcome
+        });
+        Ok(())
+    }
+}
