@@ -9,7 +9,6 @@
 //! the process open.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +18,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 
 use crate::error::NativeError;
-use crate::guard::panic_error;
+use crate::guard::guarded_async;
 use crate::values::NativeResult;
 
 /// What a submitted call settles with.
@@ -100,9 +99,9 @@ impl Completions {
         }
         let (shared, deliver) = (self.shared.clone(), self.deliver.clone());
         napi::bindgen_prelude::spawn(async move {
-            let outcome = match futures_catch_unwind(work).await {
+            let outcome = match guarded_async(what, work).await {
                 Ok(outcome) => outcome,
-                Err(payload) => Either::B(panic_error(what, payload.as_ref())),
+                Err(internal) => Either::B(*internal),
             };
             let first = {
                 let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
@@ -114,14 +113,4 @@ impl Completions {
             }
         });
     }
-}
-
-/// `work`, with a panic caught as its payload.
-async fn futures_catch_unwind<F: Future>(work: F) -> std::thread::Result<F::Output> {
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(move |cx| {
-        std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx)))
-            .map_or_else(|payload| std::task::Poll::Ready(Err(payload)), |poll| poll.map(Ok))
-    })
-    .await
 }

@@ -7,6 +7,7 @@ use napi_derive::napi;
 use wedpool_core::{Lease, PoolError};
 
 use crate::error::NativeError;
+use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
 use crate::values::{params_from_js, JsParam, NativeResult};
 
 /// A borrowed connection. A query in flight keeps it until the query ends, even if
@@ -36,41 +37,44 @@ impl NativeConnection {
     fn current(&self) -> Option<Arc<Lease>> {
         self.lease.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    fn take(&self) -> Option<Arc<Lease>> {
+        self.lease.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// What a connection's caller may read about it; fixed when it was lent.
+#[napi(object)]
+pub struct NativeConnectionDetails {
+    /// Backend process id.
+    pub process_id: i32,
+    /// The pool's id for this connection (as in events).
+    pub connection_id: f64,
+    /// Whether this connection occupies an emergency slot.
+    pub reserved: bool,
+    /// The caller's priority.
+    pub priority: i64,
+    /// How long the caller waited, in microseconds.
+    pub waited_micros: f64,
 }
 
 #[napi]
 impl NativeConnection {
-    /// Backend process id.
-    #[napi(getter)]
-    pub fn process_id(&self) -> i32 {
-        self.process_id
+    /// Its ids and admission facts, in one crossing.
+    #[napi]
+    pub fn details(&self) -> Either<NativeConnectionDetails, NativeError> {
+        answer(guarded("connection.details", || NativeConnectionDetails {
+            process_id: self.process_id,
+            connection_id: self.connection_id,
+            reserved: self.reserved,
+            priority: self.priority,
+            waited_micros: self.waited_micros,
+        }))
     }
 
-    /// The pool's id for this connection (as in events).
-    #[napi(getter)]
-    pub fn connection_id(&self) -> f64 {
-        self.connection_id
-    }
-
-    /// Whether this connection occupies an emergency slot.
-    #[napi(getter)]
-    pub fn reserved(&self) -> bool {
-        self.reserved
-    }
-
-    /// The caller's priority.
-    #[napi(getter)]
-    pub fn priority(&self) -> i64 {
-        self.priority
-    }
-
-    /// How long the caller waited, in microseconds.
-    #[napi(getter)]
-    pub fn waited_micros(&self) -> f64 {
-        self.waited_micros
-    }
-
-    /// Runs one statement; with `textResults`, every cell is the server's text form.
+    /// Runs one statement; with `textResults`, every cell is the server's text form. A panic
+    /// while it runs is an `INTERNAL_ERROR`, and the connection is closed when it is released
+    /// (its session state is unknown), never lent again.
     #[napi]
     pub async fn query(
         &self,
@@ -83,37 +87,55 @@ impl NativeConnection {
             return Either::B(PoolError::ConnectionReleased.into());
         };
         let timeout = crate::pool::statement_millis(timeout_millis);
-        match lease.query_in_form(&sql, &params_from_js(params), timeout, text_results.unwrap_or(false)).await {
-            Ok(result) => Either::A(result.into()),
-            Err(e) => Either::B(e.into()),
+        let params = params_from_js(params);
+        let run = lease.query_in_form(&sql, &params, timeout, text_results.unwrap_or(false));
+        let result = guarded_async("connection.query", run).await;
+        if result.is_err() {
+            lease.mark_broken();
         }
+        answer_fallible(result.map(|r| r.map(NativeResult::from)))
     }
 
     /// Before each COMMIT on this connection, ask the transaction's id (one round trip), so a
     /// COMMIT whose answer is lost carries it.
     #[napi]
-    pub fn learn_transaction_ids(&self, on: bool) {
-        if let Some(lease) = self.current() {
-            lease.learn_transaction_ids(on);
-        }
+    pub fn learn_transaction_ids(&self, on: bool) -> Option<NativeError> {
+        error_only(guarded("connection.learnTransactionIds", || {
+            if let Some(lease) = self.current() {
+                lease.learn_transaction_ids(on);
+            }
+        }))
     }
 
     /// What was learned before the current transaction's COMMIT: `null` when it was not asked
     /// (its COMMIT was never sent), `""` when it had no id (it wrote nothing), else the id.
-    #[napi(getter)]
-    pub fn learned_transaction_id(&self) -> Option<String> {
-        let learned = self.current()?.learned_transaction_id()?;
-        Some(learned.map(|id| id.to_string()).unwrap_or_default())
+    #[napi]
+    pub fn learned_transaction_id(&self) -> Either<Option<String>, NativeError> {
+        answer(guarded("connection.learnedTransactionId", || {
+            let learned = self.current()?.learned_transaction_id()?;
+            Some(learned.map(|id| id.to_string()).unwrap_or_default())
+        }))
     }
 
     /// Gives the connection back; with `destroy`, closes it instead of reusing it. `false` when
-    /// it had already been released.
+    /// it had already been released. After a panic here the connection is still taken from the
+    /// caller, and closed.
     #[napi]
-    pub fn release(&self, destroy: Option<bool>) -> bool {
-        let Some(lease) = self.lease.lock().unwrap_or_else(|e| e.into_inner()).take() else { return false };
-        if destroy == Some(true) {
-            lease.mark_broken();
+    pub fn release(&self, destroy: Option<bool>) -> Either<bool, NativeError> {
+        let released = guarded("connection.release", || {
+            let Some(lease) = self.take() else { return false };
+            if destroy == Some(true) {
+                lease.mark_broken();
+            }
+            drop(lease);
+            true
+        });
+        if released.is_err() {
+            if let Some(lease) = self.take() {
+                lease.mark_broken();
+                let _ = guarded("connection.release", move || drop(lease));
+            }
         }
-        true
+        answer(released)
     }
 }

@@ -10,7 +10,7 @@ use crate::connection::NativeConnection;
 use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
-use crate::guard::{guarded, guarded_native};
+use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
 use crate::options::NativePoolOptions;
 
 /// `pool.commitOutcome(…)`.
@@ -156,17 +156,12 @@ pub struct NativePool {
 /// Validates options and creates a pool, or returns the `INVALID_CONFIG` error.
 #[napi]
 pub fn create_pool(options: NativePoolOptions) -> Either<NativePool, NativeError> {
-    let created = guarded_native("createPool", || {
+    answer_fallible(guarded("createPool", || {
         PoolConfig::from_options(options.into()).map(|config| NativePool {
             pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)),
             completions: std::sync::OnceLock::new(),
         })
-    });
-    match created {
-        Ok(Ok(pool)) => Either::A(pool),
-        Ok(Err(e)) => Either::B(e.into()),
-        Err(internal) => Either::B(*internal),
-    }
+    }))
 }
 
 /// A per-call deadline in ms (already checked by the facade): absent → the pool's default,
@@ -198,13 +193,16 @@ impl NativePool {
     /// Resolves to `null` once min connections (at least one) are open, or to the connect error.
     #[napi]
     pub async fn ready(&self) -> Option<NativeError> {
-        self.pool.ready().await.err().map(Into::into)
+        match guarded_async("ready", self.pool.ready()).await {
+            Ok(result) => result.err().map(Into::into),
+            Err(internal) => Some(*internal),
+        }
     }
 
     /// A connection at once, or a ticket for `wait`/`cancel`, or an error.
     #[napi]
     pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<NativeConnection, i64, NativeError> {
-        match guarded_native("getConnection", || self.pool.acquire_or_enqueue(&context_from_flags(flags))) {
+        match guarded("getConnection", || self.pool.acquire_or_enqueue(&context_from_flags(flags))) {
             Ok(Ok(Acquired::Ready(lease))) => Either3::A(NativeConnection::new(lease)),
             Ok(Ok(Acquired::Queued(ticket))) => Either3::B(ticket as i64),
             Ok(Err(e)) => Either3::C(e.into()),
@@ -212,24 +210,27 @@ impl NativePool {
         }
     }
 
-    /// Waits for a queued caller's connection.
+    /// Waits for a queued caller's connection. After a panic the ticket is withdrawn.
     #[napi]
     pub async fn wait(&self, ticket: i64, timeout_millis: Option<f64>) -> Either<NativeConnection, NativeError> {
-        match self.pool.wait(ticket as u64, per_call_deadline(timeout_millis)).await {
-            Ok(lease) => Either::A(NativeConnection::new(lease)),
-            Err(e) => Either::B(e.into()),
+        let waited = guarded_async("wait", self.pool.wait(ticket as u64, per_call_deadline(timeout_millis))).await;
+        if waited.is_err() {
+            // Nobody waits for this ticket any more: withdraw it (a connection already handed
+            // to it goes back to the pool).
+            let _ = guarded("cancel", || self.pool.cancel(ticket as u64));
         }
+        answer_fallible(waited.map(|result| result.map(NativeConnection::new)))
     }
 
     /// Removes a queued caller; its `wait` resolves to `ABORT_ERR`.
     #[napi]
-    pub fn cancel(&self, ticket: i64) -> napi::Result<bool> {
-        guarded("cancel", || self.pool.cancel(ticket as u64))
+    pub fn cancel(&self, ticket: i64) -> Either<bool, NativeError> {
+        answer(guarded("cancel", || self.pool.cancel(ticket as u64)))
     }
 
     /// What became of transaction `transactionId` (decimal text), asked on another connection
     /// acquired for `flags` until decided or `deadlineMillis` passed: `committed`, `aborted`, or
-    /// `unknown` with the reason.
+    /// `unknown` with the reason (a panic while asking is `unknown` too, with the internal error).
     #[napi]
     pub async fn commit_outcome(
         &self,
@@ -244,94 +245,98 @@ impl NativePool {
             };
         };
         let deadline = per_call_deadline(Some(deadline_millis)).unwrap_or_default();
-        match self.pool.commit_outcome(&context_from_flags(flags), id, deadline).await {
-            CommitOutcome::Committed => NativeCommitOutcome { status: "committed".into(), reason: None },
-            CommitOutcome::Aborted => NativeCommitOutcome { status: "aborted".into(), reason: None },
-            CommitOutcome::Unknown { reason } => NativeCommitOutcome { status: "unknown".into(), reason: Some(reason) },
+        let ctx = context_from_flags(flags);
+        let asked = self.pool.commit_outcome(&ctx, id, deadline);
+        match guarded_async("commitOutcome", asked).await {
+            Ok(CommitOutcome::Committed) => NativeCommitOutcome { status: "committed".into(), reason: None },
+            Ok(CommitOutcome::Aborted) => NativeCommitOutcome { status: "aborted".into(), reason: None },
+            Ok(CommitOutcome::Unknown { reason }) => {
+                NativeCommitOutcome { status: "unknown".into(), reason: Some(reason) }
+            }
+            Err(internal) => NativeCommitOutcome { status: "unknown".into(), reason: Some(internal.message) },
         }
     }
 
     /// Where connections go, without credentials (`user@host:port/database`).
     #[napi]
-    pub fn target(&self) -> String {
-        self.pool.config().connect.target.clone()
+    pub fn target(&self) -> Either<String, NativeError> {
+        answer(guarded("target", || self.pool.config().connect.target.clone()))
     }
 
     /// The pool now.
     #[napi]
-    pub fn stats(&self) -> napi::Result<NativeStats> {
-        guarded("stats", || self.pool.stats().into())
+    pub fn stats(&self) -> Either<NativeStats, NativeError> {
+        answer(guarded("stats", || self.pool.stats().into()))
     }
 
     /// The pool's view of the database.
     #[napi]
-    pub fn health(&self) -> napi::Result<NativeHealth> {
-        let report = guarded("health", || self.pool.health())?;
-        Ok(NativeHealth {
-            state: report.state.as_str().to_string(),
-            since_millis: report
-                .since
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64() * 1000.0)
-                .unwrap_or(0.0),
-            consecutive_failures: report.consecutive_failures,
-            last_error: report.last_error.map(Into::into),
-        })
+    pub fn health(&self) -> Either<NativeHealth, NativeError> {
+        answer(guarded("health", || {
+            let report = self.pool.health();
+            NativeHealth {
+                state: report.state.as_str().to_string(),
+                since_millis: report
+                    .since
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64() * 1000.0)
+                    .unwrap_or(0.0),
+                consecutive_failures: report.consecutive_failures,
+                last_error: report.last_error.map(Into::into),
+            }
+        }))
     }
 
     /// Ends the pool, waits up to `timeoutMillis` for connections in use, then stops the rest.
     /// Resolves to how many connections had to be stopped.
     #[napi]
-    pub async fn drain(&self, timeout_millis: f64) -> u32 {
-        self.pool.drain(per_call_deadline(Some(timeout_millis)).unwrap_or_default()).await as u32
+    pub async fn drain(&self, timeout_millis: f64) -> Either<u32, NativeError> {
+        let drained = self.pool.drain(per_call_deadline(Some(timeout_millis)).unwrap_or_default());
+        answer(guarded_async("end", drained).await.map(|stopped| stopped as u32))
     }
 
     /// The target now and the changes expected in the next 48 hours, with reasons.
     #[napi]
-    pub fn scaling_plan(&self) -> napi::Result<NativeScalingPlan> {
-        let plan = guarded("scalingPlan", || self.pool.scaling_plan())?;
-        Ok(NativeScalingPlan {
-            min: plan.target.min as u32,
-            max: plan.target.max as u32,
-            reason: plan.target.reason.to_string(),
-            next: plan
-                .next
-                .into_iter()
-                .map(|c| NativePlannedChange {
-                    at_millis: c.at.timestamp_millis() as f64,
-                    min: c.min as u32,
-                    max: c.max as u32,
-                    reason: c.reason.to_string(),
-                })
-                .collect(),
-        })
+    pub fn scaling_plan(&self) -> Either<NativeScalingPlan, NativeError> {
+        answer(guarded("scalingPlan", || {
+            let plan = self.pool.scaling_plan();
+            NativeScalingPlan {
+                min: plan.target.min as u32,
+                max: plan.target.max as u32,
+                reason: plan.target.reason.to_string(),
+                next: plan
+                    .next
+                    .into_iter()
+                    .map(|c| NativePlannedChange {
+                        at_millis: c.at.timestamp_millis() as f64,
+                        min: c.min as u32,
+                        max: c.max as u32,
+                        reason: c.reason.to_string(),
+                    })
+                    .collect(),
+            }
+        }))
     }
 
     /// Prometheus text exposition.
     #[napi]
-    pub fn metrics(&self) -> napi::Result<String> {
-        guarded("metrics", || self.pool.metrics())
+    pub fn metrics(&self) -> Either<String, NativeError> {
+        answer(guarded("metrics", || self.pool.metrics()))
     }
 
     /// The learned traffic profile, as JSON text.
     #[napi]
-    pub fn export_traffic_profile(&self) -> napi::Result<String> {
-        guarded("exportTrafficProfile", || self.pool.export_traffic_profile().to_string())
+    pub fn export_traffic_profile(&self) -> Either<String, NativeError> {
+        answer(guarded("exportTrafficProfile", || self.pool.export_traffic_profile().to_string()))
     }
 
     /// Loads a profile (JSON text); `null`, or the `INVALID_CONFIG` error naming the problem.
     #[napi]
     pub fn import_traffic_profile(&self, json: String) -> Option<NativeError> {
-        let value: serde_json::Value = match serde_json::from_str(&json) {
-            Ok(v) => v,
-            Err(e) => {
-                return Some(
-                    wedpool_core::PoolError::invalid_config("trafficProfile", format!("is not valid JSON ({e})"))
-                        .into(),
-                )
-            }
-        };
-        let imported = guarded_native("importTrafficProfile", || {
+        let imported = guarded("importTrafficProfile", || {
+            let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
+                wedpool_core::PoolError::invalid_config("trafficProfile", format!("is not valid JSON ({e})"))
+            })?;
             napi::bindgen_prelude::within_runtime_if_available(|| self.pool.import_traffic_profile(&value))
         });
         match imported {
@@ -342,59 +347,64 @@ impl NativePool {
 
     /// The priority a context would get now.
     #[napi]
-    pub fn priority_of(&self, flags: u32) -> napi::Result<i64> {
-        guarded("calculateConnectionPriority", || self.pool.priority_of(&context_from_flags(flags)))
+    pub fn priority_of(&self, flags: u32) -> Either<i64, NativeError> {
+        answer(guarded("calculateConnectionPriority", || self.pool.priority_of(&context_from_flags(flags))))
     }
 
     /// Whether the calendar says now is a wedding day.
     #[napi]
-    pub fn is_wedding_day(&self) -> napi::Result<bool> {
-        guarded("isWeddingDay", || self.pool.is_wedding_day())
+    pub fn is_wedding_day(&self) -> Either<bool, NativeError> {
+        answer(guarded("isWeddingDay", || self.pool.is_wedding_day()))
     }
 
     /// Freezes the calendar at `epochMillis`, or returns to the system clock with `null`;
     /// `INVALID_CONFIG` (`calendarTime`) outside the years 1–9999.
     #[napi]
     pub fn set_calendar_time(&self, epoch_millis: Option<f64>) -> Option<NativeError> {
-        let time = match epoch_millis.map(wedpool_core::calendar_time).transpose() {
-            Ok(time) => time,
-            Err(e) => return Some(e.into()),
-        };
-        guarded_native("setCalendarTime", || {
-            napi::bindgen_prelude::within_runtime_if_available(|| self.pool.set_calendar_time(time))
-        })
-        .err()
-        .map(|internal| *internal)
+        let set = guarded("setCalendarTime", || {
+            let time = epoch_millis.map(wedpool_core::calendar_time).transpose()?;
+            napi::bindgen_prelude::within_runtime_if_available(|| self.pool.set_calendar_time(time));
+            Ok::<_, wedpool_core::PoolError>(())
+        });
+        match set {
+            Ok(result) => result.err().map(Into::into),
+            Err(internal) => Some(*internal),
+        }
     }
 
     /// Runs one maintenance pass now.
     #[napi]
-    pub fn maintain(&self) -> napi::Result<()> {
-        guarded("maintain", || napi::bindgen_prelude::within_runtime_if_available(|| self.pool.maintain()))
+    pub fn maintain(&self) -> Option<NativeError> {
+        error_only(guarded("maintain", || napi::bindgen_prelude::within_runtime_if_available(|| self.pool.maintain())))
     }
 
     /// Selects which events are delivered (a mask of the `EVENT_*` bits).
     #[napi]
-    pub fn set_event_mask(&self, mask: u32) {
-        self.pool.set_event_mask(mask);
+    pub fn set_event_mask(&self, mask: u32) -> Option<NativeError> {
+        error_only(guarded("setEventMask", || self.pool.set_event_mask(mask)))
     }
 
     /// Sets the event listener.
     #[napi]
-    pub fn on_event(&self, #[napi(ts_arg_type = "(event: NativeEvent) => void")] callback: EventCallback) {
-        self.pool.set_event_sink(Some(sink(callback)));
+    pub fn on_event(
+        &self,
+        #[napi(ts_arg_type = "(event: NativeEvent) => void")] callback: EventCallback,
+    ) -> Option<NativeError> {
+        error_only(guarded("onEvent", || self.pool.set_event_sink(Some(sink(callback)))))
     }
 
     /// Ends the pool. Idempotent.
     #[napi]
-    pub fn end(&self) -> napi::Result<()> {
-        self.pool.set_event_sink(None);
-        guarded("end", || napi::bindgen_prelude::within_runtime_if_available(|| self.pool.end()))
+    pub fn end(&self) -> Option<NativeError> {
+        error_only(guarded("end", || {
+            self.pool.set_event_sink(None);
+            napi::bindgen_prelude::within_runtime_if_available(|| self.pool.end())
+        }))
     }
 }
 
-/// Test hook: an async native call that panics, to prove a panic rejects the promise instead
-/// of hanging it. Not part of the public API.
+/// Test hook: an async native call that panics outside any guard, to prove napi-rs rejects the
+/// promise instead of hanging it. Not part of the public API.
 #[napi(js_name = "__panicForTest")]
 #[allow(dead_code)] // registered with N-API by the macro
 pub async fn panic_for_test(message: String) -> u32 {
@@ -402,12 +412,12 @@ pub async fn panic_for_test(message: String) -> u32 {
     panic!("{message}");
 }
 
-/// Test hook: a synchronous native call that panics, to prove the panic becomes a thrown
-/// `WedPool internal error` instead of an abort. Not part of the public API.
+/// Test hook: a synchronous native call that panics, to prove the panic becomes an
+/// `INTERNAL_ERROR` instead of an abort. Not part of the public API.
 #[napi(js_name = "__panicSyncForTest")]
 #[allow(dead_code)] // registered with N-API by the macro
-pub fn panic_sync_for_test(message: String) -> napi::Result<u32> {
-    guarded("__panicSyncForTest", || panic!("{message}"))
+pub fn panic_sync_for_test(message: String) -> Either<u32, NativeError> {
+    answer(guarded("__panicSyncForTest", || panic!("{message}")))
 }
 
 /// Benchmark hook: an async native call that does nothing, to measure the cost of crossing to

@@ -8,6 +8,7 @@ use napi_derive::napi;
 use crate::completions::{Batch, Completions, Outcome};
 use crate::context::context_from_flags;
 use crate::error::NativeError;
+use crate::guard::guarded;
 use crate::pool::{per_call_deadline, statement_millis, NativePool};
 use crate::values::{params_from_js, JsParam, NativeResult};
 
@@ -23,16 +24,24 @@ impl NativePool {
             Batch,
             (),
         >,
-    ) -> napi::Result<()> {
-        let completions = Completions::new(callback)?;
-        self.completions
-            .set(completions)
-            .map_err(|_| napi::Error::new(napi::Status::InvalidArg, "onCompletions was already called"))
+    ) -> Option<NativeError> {
+        let set = guarded("onCompletions", || {
+            let completions = Completions::new(callback).map_err(|e| e.reason.clone())?;
+            self.completions.set(completions).map_err(|_| "onCompletions was already called".to_string())
+        });
+        match set {
+            Ok(Ok(())) => None,
+            Ok(Err(misuse)) => {
+                Some(NativeError::internal(format!("WedPool internal error in onCompletions: {misuse}")))
+            }
+            Err(internal) => Some(*internal),
+        }
     }
 
     /// Acquire, run one statement and release, in one crossing; settles `id` with the result
     /// or the error. With `observe`, the result (or error) also carries the checkout it ran on,
-    /// for tracing.
+    /// for tracing. Answers an error instead of submitting when it cannot (then `id` is never
+    /// settled).
     #[napi]
     #[allow(clippy::too_many_arguments)] // the JavaScript call's arguments, one each
     pub fn query_submit(
@@ -45,29 +54,33 @@ impl NativePool {
         timeout_millis: Option<f64>,
         query_timeout_millis: Option<f64>,
         observe: Option<bool>,
-    ) -> napi::Result<()> {
-        let completions = self
-            .completions
-            .get()
-            .ok_or_else(|| napi::Error::new(napi::Status::InvalidArg, "onCompletions was not called"))?;
-        let pool = self.pool.clone();
-        let ctx = context_from_flags(flags);
-        let params = params_from_js(params);
-        let (acquire, statement) = (per_call_deadline(timeout_millis), statement_millis(query_timeout_millis));
-        completions.submit(&env, "query", id, async move {
-            if observe != Some(true) {
-                return match pool.query(&ctx, &sql, &params, acquire, statement).await {
-                    Ok(result) => Either::A(result.into()),
-                    Err(e) => Either::B(e.into()),
-                };
-            }
-            let (result, checkout) = pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
-            let outcome: Outcome = match result {
-                Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
-                Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
+    ) -> Option<NativeError> {
+        let submitted = guarded("query", || {
+            let Some(completions) = self.completions.get() else {
+                return Some(NativeError::internal(
+                    "WedPool internal error in query: onCompletions was not called".into(),
+                ));
             };
-            outcome
+            let pool = self.pool.clone();
+            let ctx = context_from_flags(flags);
+            let params = params_from_js(params);
+            let (acquire, statement) = (per_call_deadline(timeout_millis), statement_millis(query_timeout_millis));
+            completions.submit(&env, "query.execute", id, async move {
+                if observe != Some(true) {
+                    return match pool.query(&ctx, &sql, &params, acquire, statement).await {
+                        Ok(result) => Either::A(result.into()),
+                        Err(e) => Either::B(e.into()),
+                    };
+                }
+                let (result, checkout) = pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
+                let outcome: Outcome = match result {
+                    Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
+                    Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
+                };
+                outcome
+            });
+            None
         });
-        Ok(())
+        submitted.unwrap_or_else(|internal| Some(*internal))
     }
 }

@@ -2,7 +2,7 @@
 import { inspect } from 'node:util';
 
 import { ConfigError, ConnectionReleasedError } from './errors';
-import { unwrap, type NativeConnection, type NativeResult } from './native';
+import { isNativeError, throwIfError, toError, unwrap, type NativeConnection, type NativeResult } from './native';
 import type { QueryTracer } from './otel';
 import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
@@ -49,7 +49,7 @@ export class PoolConnection {
 
   #read(): ConnectionDetails {
     if (!this.#details) {
-      const n = this.#native;
+      const n = unwrap(this.#native.details());
       this.#details = { processId: n.processId, connectionId: n.connectionId, reserved: n.reserved, priority: n.priority, waitedMillis: n.waitedMicros / 1000 };
     }
     return this.#details;
@@ -121,7 +121,7 @@ export class PoolConnection {
    * so a `ConnectionLostError` for a COMMIT whose answer was lost carries `transactionId`.
    */
   learnTransactionIds(): void {
-    if (!this.#released) this.#native.learnTransactionIds(true);
+    if (!this.#released) throwIfError(this.#native.learnTransactionIds(true));
   }
 
   /**
@@ -129,7 +129,7 @@ export class PoolConnection {
    * asked (its COMMIT was never sent), `''` when it had no id (it wrote nothing), else the id.
    */
   get learnedTransactionId(): string | null {
-    return this.#released ? null : (this.#native.learnedTransactionId ?? null);
+    return this.#released ? null : (unwrap(this.#native.learnedTransactionId()) ?? null);
   }
 
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */
@@ -147,12 +147,13 @@ export class PoolConnection {
   }
 
   #giveBack(destroy: boolean): void {
-    if (this.#released || !this.#native.release(destroy)) {
-      this.#released = true;
-      throw new ConnectionReleasedError();
-    }
+    if (this.#released) throw new ConnectionReleasedError();
     this.#released = true;
+    const released = this.#native.release(destroy);
+    if (released === false) throw new ConnectionReleasedError();
+    // Given back, or taken and closed after an internal error: either way it is not ours now.
     this.#onRelease?.();
+    if (isNativeError(released)) throw toError(released);
   }
 
   /** @internal */

@@ -236,3 +236,15 @@ export class DatabaseUnavailableError extends WedPoolError {
     this.downMillis = downMillis;
   }
 }
+
+/**
+ * A panic inside WedPool's native code (a bug: please report it), caught where it would have
+ * crossed into JavaScript. The message names the operation; it never contains a password. A
+ * connection that was in use when it happened is closed on release, never lent again; the
+ * pool stays usable.
+ */
+export class InternalError extends WedPoolError {
+  constructor(message: string) {
+    super(message, 'INTERNAL_ERROR');
+  }
+}

@@ -20,6 +20,7 @@ export {
   ConfigError,
   InvalidParameterError,
   InvalidStatementError,
+  InternalError,
   ConnectionReleasedError,
   QueryTimeoutError,
   PoolOverloadedError,

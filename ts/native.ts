@@ -11,6 +11,7 @@ import {
   ConnectionLostError,
   ConnectionReleasedError,
   DatabaseError,
+  InternalError,
   InvalidParameterError,
   InvalidStatementError,
   PoolClosedError,
@@ -58,6 +59,7 @@ export type NativeEvent = Binding.NativeEvent;
 export type NativePoolOptions = Binding.NativePoolOptions;
 export type NativeHealth = Binding.NativeHealth;
 export type NativeCommitOutcome = Binding.NativeCommitOutcome;
+export type NativeConnectionDetails = Binding.NativeConnectionDetails;
 
 export const { createPool, NativeConnection: NativeConnectionClass } = binding;
 
@@ -147,6 +149,8 @@ export function toError(e: NativeError): WedPoolError {
       return new InvalidStatementError(e.message);
     case 'CONNECTION_RELEASED':
       return new ConnectionReleasedError(e.message);
+    case 'INTERNAL_ERROR':
+      return new InternalError(e.message);
     default:
       return new WedPoolError(e.message, e.code);
   }
@@ -156,4 +160,9 @@ export function toError(e: NativeError): WedPoolError {
 export function unwrap<T>(value: T | NativeError): T {
   if (isNativeError(value)) throw toError(value);
   return value;
+}
+
+/** Throws the typed error a native call without a value answered, if any. */
+export function throwIfError(error: NativeError | null | undefined): void {
+  if (error) throw toError(error);
 }

@@ -9,6 +9,7 @@ import {
   createPool,
   EVENT_BITS,
   isNativeError,
+  throwIfError,
   toError,
   toPublicStats,
   unwrap,
@@ -94,22 +95,24 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     if (isNativeError(created)) throw toError(created);
     this.#native = created;
     this.#leakThresholdMillis = options?.leakDetectionThresholdMillis ?? 0;
-    this.#tracer = QueryTracer.create(this.#native.target(), options?.tracing);
+    this.#tracer = QueryTracer.create(unwrap(this.#native.target()), options?.tracing);
     const table = options?.trafficLearning?.table;
     if (table) {
       const name = table === true ? 'wedpool_traffic_profile' : table;
       const every = options?.trafficLearning?.saveIntervalMillis ?? 600_000;
       this.#profileStore = new TrafficProfileStore(this, name, options?.applicationName ?? 'app', every);
     }
-    this.#native.setEventMask(0);
-    this.#native.onCompletions((batch) => {
-      for (let i = 0; i < batch.length; i += 2) {
-        const id = batch[i] as number;
-        const settle = this.#settle.get(id);
-        this.#settle.delete(id);
-        settle?.(batch[i + 1] as NativeResult | NativeError);
-      }
-    });
+    throwIfError(this.#native.setEventMask(0));
+    throwIfError(
+      this.#native.onCompletions((batch) => {
+        for (let i = 0; i < batch.length; i += 2) {
+          const id = batch[i] as number;
+          const settle = this.#settle.get(id);
+          this.#settle.delete(id);
+          settle?.(batch[i + 1] as NativeResult | NativeError);
+        }
+      }),
+    );
     // Node's own bookkeeping events are not part of PoolEvents.
     const untyped = this as EventEmitter;
     untyped.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
@@ -122,15 +125,17 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     for (const [name, bit] of Object.entries(NATIVE_EVENTS)) if ((this as EventEmitter).listenerCount(name) > 0) mask |= bit;
     if (mask !== 0 && !this.#listening) {
       this.#listening = true;
-      this.#native.onEvent((event: NativeEvent) => {
-        try {
-          (this as EventEmitter).emit(event.type, publicEvent(event));
-        } catch (err) {
-          process.emitWarning(`a WedPool '${event.type}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
-        }
-      });
+      throwIfError(
+        this.#native.onEvent((event: NativeEvent) => {
+          try {
+            (this as EventEmitter).emit(event.type, publicEvent(event));
+          } catch (err) {
+            process.emitWarning(`a WedPool '${event.type}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
+          }
+        }),
+      );
     }
-    this.#native.setEventMask(mask);
+    throwIfError(this.#native.setEventMask(mask));
   }
 
   /** Resolves once `min` connections (at least one) are open; rejects with the connect error. */
@@ -159,13 +164,13 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     // From here until `wait` owns the ticket, any throw must cancel it: a ticket left queued
     // would later be handed a connection nobody releases.
     const ticket = first;
-    const onAbort = () => this.#native.cancel(ticket);
+    const onAbort = () => unwrap(this.#native.cancel(ticket));
     let waiting: ReturnType<NativePool['wait']>;
     try {
       signal?.addEventListener('abort', onAbort, { once: true });
       waiting = this.#native.wait(ticket, timeout);
     } catch (err) {
-      this.#native.cancel(ticket);
+      unwrap(this.#native.cancel(ticket));
       signal?.removeEventListener('abort', onAbort);
       throw err;
     }
@@ -242,7 +247,8 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     observe?: boolean,
   ): Promise<NativeResult | NativeError> {
     const id = (this.#nextId = (this.#nextId + 1) >>> 0);
-    this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe);
+    const refused = this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe);
+    if (refused) return Promise.resolve(refused);
     return new Promise((resolve) => this.#settle.set(id, resolve));
   }
 
@@ -284,17 +290,17 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
 
   /** The priority `ctx` would get now (100, +1000 active wedding, +500 wedding day, +300 critical). */
   calculateConnectionPriority(ctx?: DatabaseContext): number {
-    return this.#native.priorityOf(contextFlags(ctx));
+    return unwrap(this.#native.priorityOf(contextFlags(ctx)));
   }
 
   /** Whether the calendar says now is a wedding day in any configured timezone. */
   isWeddingDay(): boolean {
-    return this.#native.isWeddingDay();
+    return unwrap(this.#native.isWeddingDay());
   }
 
   /** The pool now. */
   stats(): PoolStats {
-    return toPublicStats(this.#native.stats());
+    return toPublicStats(unwrap(this.#native.stats()));
   }
 
   /**
@@ -323,8 +329,8 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
       await this.#profileStore.save().catch((err) => process.emitWarning(`could not save the WedPool traffic profile: ${String(err)}`, 'WedPoolWarning'));
     }
     this.#ended = true;
-    await this.#native.drain(timeout);
-    this.#native.end();
+    unwrap(await this.#native.drain(timeout));
+    throwIfError(this.#native.end());
   }
 
   /**
@@ -333,7 +339,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
    * capped by budget). `scale` events carry the same reasons.
    */
   scalingPlan(): ScalingPlan {
-    const p = this.#native.scalingPlan();
+    const p = unwrap(this.#native.scalingPlan());
     return {
       target: { min: p.min, max: p.max, reason: p.reason },
       next: p.next.map((c) => ({ at: new Date(c.atMillis), min: c.min, max: c.max, reason: c.reason })),
@@ -342,12 +348,12 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
 
   /** Prometheus text exposition: gauges, counters and the acquire-wait histogram per class. */
   metrics(): string {
-    return this.#native.metrics();
+    return unwrap(this.#native.metrics());
   }
 
   /** The learned hour-of-week traffic profile (JSON-serialisable), for `importTrafficProfile`. */
   exportTrafficProfile(): unknown {
-    return JSON.parse(this.#native.exportTrafficProfile());
+    return JSON.parse(unwrap(this.#native.exportTrafficProfile()));
   }
 
   /**
@@ -368,7 +374,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
 
   /** The pool's view of the database: `healthy`, `degraded` or `down`, since when, and why. */
   health(): HealthReport {
-    const h = this.#native.health();
+    const h = unwrap(this.#native.health());
     const report: HealthReport = {
       state: h.state as HealthReport['state'],
       since: new Date(h.sinceMillis),
@@ -386,7 +392,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   /** @internal */
   [inspect.custom](): string {
     const s = this.stats();
-    return `WeddingAwareConnectionPool { target: ${inspect(this.#native.target())}, size: ${s.size}, idle: ${s.idle}, inUse: ${s.inUse}, waiting: ${s.waiting}, maxSize: ${s.maxSize}, weddingDay: ${s.weddingDay} }`;
+    return `WeddingAwareConnectionPool { target: ${inspect(unwrap(this.#native.target()))}, size: ${s.size}, idle: ${s.idle}, inUse: ${s.inUse}, waiting: ${s.waiting}, maxSize: ${s.maxSize}, weddingDay: ${s.weddingDay} }`;
   }
 }
 

@@ -43,6 +43,7 @@ pub use config::bounds::{
     MAX_WAITING, NO_DEADLINE,
 };
 pub use config::options::{ConnectOptions, DateOption, PoolConfig, PoolOptions};
+pub use config::redact::redact_connection_string;
 pub use config::tls::{NodeSsl, NodeSslOptions, SslMode, TlsOptions};
 pub use conn::connector::{Connector, Driver, ServerConnector};
 pub use conn::query::{Field, Param, QueryResult, StatementMode};

@@ -356,7 +356,8 @@ impl Drop for Lease {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
         let held = clock::elapsed(self.acquired_at);
-        let broken = self.is_broken();
+        // Dropped while a panic unwinds: whatever the connection was doing stopped half-way.
+        let broken = self.is_broken() || std::thread::panicking();
         if broken || !self.in_transaction() || conn.is_dead() {
             self.pool.release(conn, self.slot, self.class, held, broken.then_some(RemoveReason::Broken));
             return;

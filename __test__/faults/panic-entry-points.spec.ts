@@ -1,0 +1,210 @@
+// Every native entry point runs inside a panic guard: a panic (here injected by the test hook
+// `__injectPanicForTest` into the named operation) answers an INTERNAL_ERROR, which the facade
+// throws as InternalError, instead of aborting the process or rejecting with an untyped Error.
+// The tables below must name every method of the native classes, so a new unguarded one fails.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { InternalError, WedPoolError } from '../../dist/index.js';
+import type { NativeConnection, NativeError, NativePool, NativePoolOptions } from '../../dist/native.js';
+import { DATABASE_URL, makePool } from '../support/pool';
+
+const binding = createRequire(__filename)(join(__dirname, '..', '..', 'native', 'binding.js')) as {
+  __injectPanicForTest(operation: string | null): void;
+  createPool(options: NativePoolOptions): NativePool | NativeError;
+};
+
+afterEach(() => binding.__injectPanicForTest(null));
+
+function nativePool(max = 2): NativePool {
+  const created = binding.createPool({ connectionString: DATABASE_URL(), max, fleetBudget: false });
+  if ('wedpoolError' in created) throw new Error(created.message);
+  return created;
+}
+
+function expectInternal(answer: unknown, operation: string): void {
+  expect(answer).toMatchObject({ wedpoolError: true, code: 'INTERNAL_ERROR' });
+  expect((answer as NativeError).message).toMatch(`WedPool internal error in ${operation} (a bug; please report it): panic injected`);
+}
+
+/** Synchronous pool methods: the operation their guard names, and a call with valid arguments. */
+const POOL_SYNC: Record<string, [string, (pool: NativePool, profile: string) => unknown]> = {
+  acquireOrEnqueue: ['getConnection', (p) => p.acquireOrEnqueue(0)],
+  cancel: ['cancel', (p) => p.cancel(987_654)],
+  target: ['target', (p) => p.target()],
+  stats: ['stats', (p) => p.stats()],
+  health: ['health', (p) => p.health()],
+  scalingPlan: ['scalingPlan', (p) => p.scalingPlan()],
+  metrics: ['metrics', (p) => p.metrics()],
+  exportTrafficProfile: ['exportTrafficProfile', (p) => p.exportTrafficProfile()],
+  importTrafficProfile: ['importTrafficProfile', (p, profile) => p.importTrafficProfile(profile)],
+  priorityOf: ['calculateConnectionPriority', (p) => p.priorityOf(0)],
+  isWeddingDay: ['isWeddingDay', (p) => p.isWeddingDay()],
+  setCalendarTime: ['setCalendarTime', (p) => p.setCalendarTime(null)],
+  maintain: ['maintain', (p) => p.maintain()],
+  setEventMask: ['setEventMask', (p) => p.setEventMask(0)],
+  onEvent: ['onEvent', (p) => p.onEvent(() => undefined)],
+  onCompletions: ['onCompletions', (p) => p.onCompletions(() => undefined)],
+  querySubmit: ['query', (p) => p.querySubmit(1, 0, 'select 1', [])],
+  end: ['end', (p) => p.end()],
+};
+/** Asynchronous pool methods, tested one by one below. */
+const POOL_ASYNC = ['ready', 'wait', 'commitOutcome', 'drain'];
+
+/** Synchronous connection methods. */
+const CONNECTION_SYNC: Record<string, [string, (conn: NativeConnection) => unknown]> = {
+  details: ['connection.details', (c) => c.details()],
+  learnTransactionIds: ['connection.learnTransactionIds', (c) => c.learnTransactionIds(true)],
+  learnedTransactionId: ['connection.learnedTransactionId', (c) => c.learnedTransactionId()],
+  release: ['connection.release', (c) => c.release(false)],
+};
+const CONNECTION_ASYNC = ['query'];
+
+const methodsOf = (instance: object): string[] =>
+  Object.getOwnPropertyNames(Object.getPrototypeOf(instance)).filter((name) => name !== 'constructor').sort();
+
+async function acquired(pool: NativePool): Promise<NativeConnection> {
+  expect(await pool.ready()).toBeNull();
+  const first = pool.acquireOrEnqueue(0);
+  if (typeof first === 'number' || 'wedpoolError' in first) throw new Error('expected an idle connection');
+  return first;
+}
+
+describe('panic guards on every native entry point', () => {
+  it('the tables name every native method', async () => {
+    const pool = nativePool();
+    expect(await pool.ready()).toBeNull();
+    expect(methodsOf(pool)).toEqual([...Object.keys(POOL_SYNC), ...POOL_ASYNC].sort());
+    const conn = await acquired(pool);
+    expect(methodsOf(conn)).toEqual([...Object.keys(CONNECTION_SYNC), ...CONNECTION_ASYNC].sort());
+    conn.release(false);
+    pool.end();
+  });
+
+  it('createPool answers INTERNAL_ERROR', () => {
+    binding.__injectPanicForTest('createPool');
+    expectInternal(binding.createPool({ connectionString: DATABASE_URL() }), 'createPool');
+  });
+
+  it.each(Object.entries(POOL_SYNC))('pool.%s answers INTERNAL_ERROR and the pool keeps working', async (method, [operation, call]) => {
+    const pool = nativePool();
+    expect(await pool.ready()).toBeNull();
+    const profile = pool.exportTrafficProfile() as string;
+    let delivered: Promise<unknown> | undefined;
+    if (method !== 'onCompletions') delivered = new Promise((resolve) => pool.onCompletions(resolve));
+    binding.__injectPanicForTest(operation);
+    expectInternal(call(pool, profile), operation);
+    // One shot: the same call now works.
+    const again = call(pool, profile);
+    expect(again).not.toMatchObject({ wedpoolError: true });
+    if (typeof again === 'object' && again !== null && 'release' in again) (again as NativeConnection).release(false);
+    if (method === 'querySubmit') expect(await delivered).toMatchObject([1, { rowCount: 1 }]);
+    expect(pool.stats()).toMatchObject({ inUse: 0, waiting: 0 });
+    pool.end();
+  });
+
+  it.each(Object.entries(CONNECTION_SYNC))('connection.%s answers INTERNAL_ERROR', async (_method, [operation, call]) => {
+    const pool = nativePool();
+    const conn = await acquired(pool);
+    binding.__injectPanicForTest(operation);
+    expectInternal(call(conn), operation);
+    conn.release(false);
+    expect(pool.stats()).toMatchObject({ inUse: 0 });
+    pool.end();
+  });
+
+  it('a panic in release still takes the connection from its holder, and closes it', async () => {
+    const pool = nativePool(1);
+    const conn = await acquired(pool);
+    const removedBefore = (pool.stats() as { removed: number }).removed;
+    binding.__injectPanicForTest('connection.release');
+    expectInternal(conn.release(false), 'connection.release');
+    expect(conn.release(false)).toBe(false);
+    expect(pool.stats()).toMatchObject({ inUse: 0, removed: removedBefore + 1 });
+    pool.end();
+  });
+
+  it('ready, drain and commitOutcome answer INTERNAL_ERROR', async () => {
+    const pool = nativePool();
+    binding.__injectPanicForTest('ready');
+    expectInternal(await pool.ready(), 'ready');
+    binding.__injectPanicForTest('commitOutcome');
+    const outcome = await pool.commitOutcome(0, '1', 1_000);
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.reason).toMatch('WedPool internal error in commitOutcome');
+    binding.__injectPanicForTest('end');
+    expectInternal(await pool.drain(1_000), 'end');
+    pool.end();
+  });
+
+  it('a panic while waiting withdraws the ticket: nothing stays queued, the next caller is served', async () => {
+    const pool = nativePool(1);
+    const held = await acquired(pool);
+    const ticket = pool.acquireOrEnqueue(0);
+    expect(typeof ticket).toBe('number');
+    binding.__injectPanicForTest('wait');
+    expectInternal(await pool.wait(ticket as number, 5_000), 'wait');
+    expect(pool.stats()).toMatchObject({ waiting: 0, inUse: 1 });
+    held.release(false);
+    const next = await acquired(pool);
+    next.release(false);
+    expect(pool.stats()).toMatchObject({ inUse: 0, waiting: 0 });
+    pool.end();
+  });
+});
+
+describe('InternalError through the facade', () => {
+  it('is a typed WedPoolError naming the operation', () => {
+    const pool = makePool();
+    binding.__injectPanicForTest('stats');
+    let caught: unknown;
+    try {
+      pool.stats();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InternalError);
+    expect(caught).toBeInstanceOf(WedPoolError);
+    expect(caught).toMatchObject({ name: 'InternalError', code: 'INTERNAL_ERROR' });
+    expect((caught as Error).message).toMatch(/^WedPool internal error in stats /);
+    expect(pool.stats().inUse).toBe(0);
+  });
+
+  it('a connection whose statement panicked is closed on release, never lent again', async () => {
+    const pool = makePool({ basePoolSize: { min: 1, max: 1 } });
+    const conn = await pool.getConnection();
+    const pid = conn.processId;
+    binding.__injectPanicForTest('connection.query');
+    await expect(conn.query('select 1')).rejects.toBeInstanceOf(InternalError);
+    conn.release();
+    expect(pool.stats()).toMatchObject({ inUse: 0, removed: 1 });
+    const next = await pool.getConnection();
+    expect(next.processId).not.toBe(pid);
+    next.release();
+  });
+
+  it('a panic in pool.query rejects with InternalError and the pool serves the next query', async () => {
+    const pool = makePool({ basePoolSize: { min: 1, max: 1 } });
+    for (const operation of ['query', 'query.execute']) {
+      binding.__injectPanicForTest(operation);
+      await expect(pool.query('select 1')).rejects.toThrow(new RegExp(`^WedPool internal error in ${operation} `));
+      binding.__injectPanicForTest(operation);
+      await expect(pool.query('select 1')).rejects.toBeInstanceOf(InternalError);
+    }
+    expect((await pool.query('select 2 as n')).rows).toEqual([{ n: 2 }]);
+    expect(pool.stats()).toMatchObject({ inUse: 0, waiting: 0 });
+  });
+
+  it('a panic in release ends the connection for its holder', async () => {
+    const pool = makePool({ basePoolSize: { min: 1, max: 1 } });
+    const conn = await pool.getConnection();
+    binding.__injectPanicForTest('connection.release');
+    expect(() => conn.release()).toThrow(InternalError);
+    expect(conn.released).toBe(true);
+    expect(pool.stats()).toMatchObject({ inUse: 0 });
+    const next = await pool.getConnection({}, { timeoutMillis: 2_000 });
+    next.release();
+  });
+});
