@@ -24,6 +24,61 @@ describe('the statement cache after a reset', () => {
     expect((await pool.query('SELECT $1::int AS n', [3])).rows).toEqual([{ n: 3 }]);
   });
 
+  it('DEALLOCATE of one statement forgets only that one: the others keep their server-side statements', async () => {
+    const pool = makePool({ basePoolSize: { max: 1 } });
+    const conn = await pool.getConnection();
+    try {
+      const named = async (prefix: string) =>
+        (await conn.query<{ name: string }>('SELECT name FROM pg_prepared_statements WHERE statement LIKE $1 ORDER BY name', [`${prefix}%`])).rows.map(
+          (r) => r.name,
+        );
+      await conn.query('SELECT $1::int AS n', [1]);
+      await conn.query('SELECT $1::text AS t', ['a']);
+      const [intName] = await named('SELECT $1::int');
+      const [textName] = await named('SELECT $1::text');
+      await conn.query(`DEALLOCATE ${intName!.toUpperCase()}`);
+      expect(await named('SELECT $1::int')).toEqual([]);
+      expect(await named('SELECT $1::text')).toEqual([textName]);
+      expect((await conn.query('SELECT $1::text AS t', ['b'])).rows).toEqual([{ t: 'b' }]);
+      expect(await named('SELECT $1::text')).toEqual([textName]);
+      expect((await conn.query('SELECT $1::int AS n', [2])).rows).toEqual([{ n: 2 }]);
+      const [again] = await named('SELECT $1::int');
+      expect(again).toBeDefined();
+      expect(again).not.toBe(intName);
+    } finally {
+      conn.release();
+    }
+  });
+
+  it('DEALLOCATE of a statement the caller prepared with PREPARE leaves the cache alone', async () => {
+    const pool = makePool({ basePoolSize: { max: 1 } });
+    const conn = await pool.getConnection();
+    try {
+      await conn.query('SELECT $1::int AS n', [1]);
+      const before = await conn.query("SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int%'");
+      await conn.query('PREPARE "Mine" AS SELECT 1');
+      await conn.query('DEALLOCATE PREPARE "Mine"');
+      expect((await conn.query('SELECT $1::int AS n', [2])).rows).toEqual([{ n: 2 }]);
+      expect((await conn.query("SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int%'")).rows).toEqual(before.rows);
+    } finally {
+      conn.release();
+    }
+  });
+
+  it('DISCARD PLANS keeps the prepared statements (only their plans go), and so does the cache', async () => {
+    const pool = makePool({ basePoolSize: { max: 1 } });
+    const conn = await pool.getConnection();
+    try {
+      await conn.query('SELECT $1::int AS n', [1]);
+      const before = await conn.query("SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int%'");
+      await conn.query('DISCARD PLANS');
+      expect((await conn.query('SELECT $1::int AS n', [2])).rows).toEqual([{ n: 2 }]);
+      expect((await conn.query("SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int%'")).rows).toEqual(before.rows);
+    } finally {
+      conn.release();
+    }
+  });
+
   it('prepares again once, transparently, when a statement vanished without WedPool seeing it', async () => {
     const pool = makePool({ basePoolSize: { max: 1 } });
     await pool.query('SELECT $1::int AS n', [1]);

@@ -2,6 +2,7 @@
 
 pub(crate) mod connect;
 pub(crate) mod connector;
+pub(crate) mod deallocation;
 pub(crate) mod driver;
 pub(crate) mod identity;
 pub(crate) mod loss;

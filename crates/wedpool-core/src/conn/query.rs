@@ -13,7 +13,8 @@ use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type};
 
 use crate::codec::decode::{decode_row, DecodeOptions};
 use crate::codec::value::Value;
-use crate::conn::statement_checks::{check_statement, deallocates_statements, is_missing_prepared_statement};
+use crate::conn::deallocation::CacheEffect;
+use crate::conn::statement_checks::{check_statement, is_missing_prepared_statement};
 use crate::error::{DatabaseErrorFields, PoolError};
 
 /// PostgreSQL's limit on parameters in one statement.
@@ -122,6 +123,10 @@ pub async fn execute(
         });
     }
     check_statement(sql)?;
+    let cache_effect = match mode {
+        StatementMode::Prepared { .. } => CacheEffect::of(client, sql).await,
+        StatementMode::Unnamed => CacheEffect::Keep,
+    };
     let stream = match mode {
         StatementMode::Prepared { cache_size } => {
             if client.statement_cache.size() >= cache_size.max(1) {
@@ -172,9 +177,7 @@ pub async fn execute(
     while let Some(row) = stream.try_next().await.map_err(query_error)? {
         rows.push(decode_row(&row, decode));
     }
-    if matches!(mode, StatementMode::Prepared { .. }) && deallocates_statements(sql) {
-        client.statement_cache.clear();
-    }
+    cache_effect.apply(client);
     let command = command_of(sql);
     // tokio-postgres reads a tag without a count as 0; the server's tag has a count exactly
     // for these commands.

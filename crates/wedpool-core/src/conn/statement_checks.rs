@@ -1,5 +1,5 @@
-//! Statements refused before they are sent, and statements that invalidate the per-connection
-//! prepared statement cache.
+//! Statements refused before they are sent, and the server's answer for a prepared statement
+//! that no longer exists.
 
 use crate::conn::query::top_level_words;
 use crate::error::PoolError;
@@ -34,21 +34,9 @@ pub fn is_missing_prepared_statement(e: &PoolError) -> bool {
     matches!(e, PoolError::Database(fields) if fields.code == "26000")
 }
 
-/// Whether `sql` drops this session's prepared statements (`DISCARD ALL`, `DEALLOCATE [PREPARE]
-/// ALL | name`): the statement cache must then forget them.
-pub fn deallocates_statements(sql: &str) -> bool {
-    let words = top_level_words(sql, 2);
-    let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
-    match upper(0).as_str() {
-        "DISCARD" => upper(1) == "ALL",
-        "DEALLOCATE" => true,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{check_statement, deallocates_statements};
+    use super::check_statement;
 
     #[test]
     fn nul_bytes_and_client_copy_are_refused_before_sending() {
@@ -59,23 +47,6 @@ mod tests {
         }
         for sql in ["SELECT 'STDOUT'", "COPY t TO '/tmp/x'", "SELECT 1"] {
             assert!(check_statement(sql).is_ok(), "{sql:?}");
-        }
-    }
-
-    #[test]
-    fn statements_that_deallocate_are_recognised() {
-        for sql in [
-            "DISCARD ALL",
-            "discard all;",
-            "DEALLOCATE ALL",
-            "deallocate prepare s1",
-            "DEALLOCATE s3",
-            "/* x */ DISCARD ALL",
-        ] {
-            assert!(deallocates_statements(sql), "{sql}");
-        }
-        for sql in ["DISCARD PLANS", "DISCARD TEMP", "SELECT 'DEALLOCATE ALL'", "PREPARE s AS SELECT 1"] {
-            assert!(!deallocates_statements(sql), "{sql}");
         }
     }
 }
