@@ -1,20 +1,16 @@
-//! Pool options as the facade passes them (already type-checked and flattened by
-//! `ts/options.ts`); semantic validation happens in `wedpool_core::PoolConfig`.
+//! Pool options as JavaScript passes them: the core's one definition of the options
+//! (`wedpool_core::pool_option_types!`) expanded here with `#[napi(object)]`, so the shape,
+//! the names and the doc comments in `native/binding.d.ts` are the core's, and the facade
+//! re-exports those interfaces. Nothing is renamed, converted or checked here: milliseconds
+//! stay numbers and every bound is checked once, by `PoolConfig::from_options` in the core,
+//! where the field's meaning lives. A value of the wrong JavaScript type becomes the same
+//! `INVALID_CONFIG` error naming the field by its public path ([`type_error`]).
 
+use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
-use wedpool_core::PoolOptions;
-use wedpool_core::{ConnectOptions, DateOption, NodeSsl, NodeSslOptions, TlsOptions};
+use wedpool_core::{Mirror, NodeSsl, NodeSslOptions, PoolError};
 
-/// A listed wedding date.
-#[napi(object)]
-pub struct NativeDate {
-    /// `YYYY-MM-DD`.
-    pub date: String,
-    /// IANA timezone; absent means every configured timezone.
-    pub timezone: Option<String>,
-}
-
-/// node-postgres's `ssl` option, with Buffers already turned into PEM text.
+/// node-postgres's `ssl` option, with Buffers already turned into PEM text by the facade.
 #[napi(object)]
 pub struct NativeSsl {
     /// `false` for `ssl: false`.
@@ -31,162 +27,113 @@ pub struct NativeSsl {
     pub servername: Option<String>,
 }
 
-impl From<NativeSsl> for NodeSsl {
-    fn from(s: NativeSsl) -> Self {
-        if !s.enabled {
+impl Mirror<NodeSsl> for NativeSsl {
+    fn mirror(self) -> NodeSsl {
+        if !self.enabled {
             return NodeSsl::Off;
         }
         NodeSsl::On(NodeSslOptions {
-            ca: s.ca.unwrap_or_default(),
-            cert: s.cert,
-            key: s.key,
-            reject_unauthorized: s.reject_unauthorized,
-            servername: s.servername,
+            ca: self.ca.unwrap_or_default(),
+            cert: self.cert,
+            key: self.key,
+            reject_unauthorized: self.reject_unauthorized,
+            servername: self.servername,
         })
     }
 }
 
-/// Flattened pool options.
-#[napi(object)]
-pub struct NativePoolOptions {
-    /// Connection string (URL or key=value).
-    pub connection_string: Option<String>,
-    /// Host.
-    pub host: Option<String>,
-    /// Port.
-    pub port: Option<f64>,
-    /// Role.
-    pub user: Option<String>,
-    /// Password.
-    pub password: Option<String>,
-    /// Database.
-    pub database: Option<String>,
-    /// application_name.
-    pub application_name: Option<String>,
-    /// Connect deadline in ms.
-    pub connect_timeout_millis: Option<f64>,
-    /// libpq sslmode.
-    pub sslmode: Option<String>,
-    /// CA file or `system`.
-    pub sslrootcert: Option<String>,
-    /// Client certificate file.
-    pub sslcert: Option<String>,
-    /// Client key file.
-    pub sslkey: Option<String>,
-    /// channel_binding.
-    pub channel_binding: Option<String>,
-    /// node-postgres's ssl.
-    pub ssl: Option<NativeSsl>,
-    /// basePoolSize.min.
-    pub min: Option<f64>,
-    /// basePoolSize.max.
-    pub max: Option<f64>,
-    /// basePoolSize.acquireTimeoutMillis.
-    pub acquire_timeout_millis: Option<f64>,
-    /// basePoolSize.idleTimeoutMillis.
-    pub idle_timeout_millis: Option<f64>,
-    /// weddingDayMultiplier.
-    pub wedding_day_multiplier: Option<f64>,
-    /// emergencyReservedConnections.
-    pub emergency_reserved_connections: Option<f64>,
-    /// weddingCalendar.weekdays.
-    pub weekdays: Option<Vec<String>>,
-    /// weddingCalendar.timezones.
-    pub timezones: Option<Vec<String>>,
-    /// weddingCalendar.dates.
-    pub dates: Option<Vec<NativeDate>>,
-    /// weddingCalendar.leadMinutes.
-    pub lead_minutes: Option<f64>,
-    /// priorityAgingPerSecond.
-    pub priority_aging_per_second: Option<f64>,
-    /// types.int8.
-    pub int8: Option<String>,
-    /// maintenanceIntervalMillis.
-    pub maintenance_interval_millis: Option<f64>,
-    /// statementCacheSize.
-    pub statement_cache_size: Option<f64>,
-    /// prepare (false: unnamed statements only, for transaction-mode poolers).
-    pub prepare: Option<bool>,
-    /// targetSessionAttrs.
-    pub target_session_attrs: Option<String>,
-    /// keepaliveMillis.
-    pub keepalive_millis: Option<f64>,
-    /// tcpUserTimeoutMillis.
-    pub tcp_user_timeout_millis: Option<f64>,
-    /// maxLifetimeMillis.
-    pub max_lifetime_millis: Option<f64>,
-    /// queryTimeoutMillis.
-    pub query_timeout_millis: Option<f64>,
-    /// maxWaiting.
-    pub max_waiting: Option<f64>,
-    /// unavailableGraceMillis.
-    pub unavailable_grace_millis: Option<f64>,
-    /// The IANA zone in which date/timestamp values are read (the process's).
-    pub local_timezone: Option<String>,
-    /// instanceId.
-    pub instance_id: Option<String>,
-    /// fleetBudget.enabled.
-    pub fleet_budget: Option<bool>,
-    /// fleetBudget.safetyMargin.
-    pub fleet_safety_margin: Option<f64>,
-    /// fleetBudget.refreshMillis.
-    pub fleet_refresh_millis: Option<f64>,
-    /// trafficLearning.alpha.
-    pub profile_alpha: Option<f64>,
+wedpool_core::pool_option_types!(
+    parts: [#[napi(object)]],
+    options: [#[napi(object)]],
+    ssl: NativeSsl,
+    mirror_of: wedpool_core
+);
+
+/// Reads the options object into the core's [`wedpool_core::PoolOptions`]; a property of the
+/// wrong JavaScript type is `INVALID_CONFIG` naming it.
+pub fn read_options(options: Unknown<'_>) -> Result<wedpool_core::PoolOptions, PoolError> {
+    // SAFETY: `PoolOptions::from_napi_value` (generated by `#[napi(object)]`) checks the
+    // value's type itself and fails on anything but an object of the right shape.
+    let read = unsafe { options.cast::<PoolOptions>() };
+    read.map(Mirror::mirror).map_err(|e| type_error(&e.reason))
 }
 
-impl From<NativePoolOptions> for PoolOptions {
-    fn from(o: NativePoolOptions) -> Self {
-        PoolOptions {
-            connect: ConnectOptions {
-                connection_string: o.connection_string,
-                host: o.host,
-                port: o.port,
-                user: o.user,
-                password: o.password,
-                database: o.database,
-                application_name: o.application_name,
-                connect_timeout_millis: o.connect_timeout_millis,
-                keepalive_millis: None,
-                tcp_user_timeout_millis: o.tcp_user_timeout_millis,
-                instance_id: o.instance_id,
-                target_session_attrs: o.target_session_attrs,
-                tls: TlsOptions {
-                    sslmode: o.sslmode,
-                    sslrootcert: o.sslrootcert,
-                    sslcert: o.sslcert,
-                    sslkey: o.sslkey,
-                    channel_binding: o.channel_binding,
-                    ssl: o.ssl.map(NodeSsl::from),
-                },
-            },
-            min: o.min,
-            max: o.max,
-            acquire_timeout_millis: o.acquire_timeout_millis,
-            idle_timeout_millis: o.idle_timeout_millis,
-            wedding_day_multiplier: o.wedding_day_multiplier,
-            emergency_reserved_connections: o.emergency_reserved_connections,
-            weekdays: o.weekdays,
-            timezones: o.timezones,
-            dates: o
-                .dates
-                .map(|ds| ds.into_iter().map(|d| DateOption { date: d.date, timezone: d.timezone }).collect()),
-            lead_minutes: o.lead_minutes,
-            priority_aging_per_second: o.priority_aging_per_second,
-            int8: o.int8,
-            maintenance_interval_millis: o.maintenance_interval_millis,
-            statement_cache_size: o.statement_cache_size,
-            prepare: o.prepare,
-            keepalive_millis: o.keepalive_millis,
-            max_lifetime_millis: o.max_lifetime_millis,
-            query_timeout_millis: o.query_timeout_millis,
-            max_waiting: o.max_waiting,
-            unavailable_grace_millis: o.unavailable_grace_millis,
-            local_timezone: o.local_timezone,
-            fleet_budget: o.fleet_budget,
-            fleet_margin: o.fleet_safety_margin,
-            fleet_refresh_millis: o.fleet_refresh_millis,
-            profile_alpha: o.profile_alpha,
+/// `INVALID_CONFIG` for a napi-rs conversion error. napi-rs appends ` on Struct.field` once per
+/// nesting level, innermost first (`… on BasePoolSize.max on PoolOptions.basePoolSize`); read
+/// backwards, the fields are the public path (`basePoolSize.max`). The message names the
+/// expected type only: the value itself could be a password.
+pub(crate) fn type_error(reason: &str) -> PoolError {
+    let mut parts: Vec<&str> = reason.split(" on ").collect();
+    let mut path = Vec::new();
+    while let Some(last) = parts.last() {
+        match last.split_once('.') {
+            Some((owner, field))
+                if parts.len() > 1
+                    && owner.chars().all(|c| c.is_ascii_alphanumeric())
+                    && field.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                path.push(field);
+                parts.pop();
+            }
+            _ => break,
         }
+    }
+    let cause = parts.join(" on ");
+    if let Some(missing) = cause.strip_prefix("Missing field `").and_then(|rest| rest.strip_suffix('`')) {
+        path.push(missing);
+        return PoolError::invalid_config(path.join("."), "is required");
+    }
+    let expected = if cause.contains("`f64`") || cause.contains("`u32`") {
+        "must be a number"
+    } else if cause.contains("`String`") {
+        "must be a string"
+    } else if cause.contains("`bool`") {
+        "must be a boolean"
+    } else if cause.contains("Vec") || cause.contains("rray") {
+        "must be an array"
+    } else {
+        "must be an object"
+    };
+    let field = if path.is_empty() { "options".to_string() } else { path.join(".") };
+    PoolError::invalid_config(field, expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_and_message(reason: &str) -> (String, String) {
+        match type_error(reason) {
+            PoolError::InvalidConfig { field, message } => (field, message),
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nested_napi_errors_name_the_public_path() {
+        let (field, message) = field_and_message(
+            "Failed to convert napi value String into rust type `f64` on BasePoolSize.max on PoolOptions.basePoolSize",
+        );
+        assert_eq!((field.as_str(), message.as_str()), ("basePoolSize.max", "must be a number"));
+        let (field, _) = field_and_message(
+            "Failed to convert JavaScript value `Number 5` into rust type `String` on WeddingDate.timezone on \
+             WeddingCalendarOptions.dates on PoolOptions.weddingCalendar",
+        );
+        assert_eq!(field, "weddingCalendar.dates.timezone");
+    }
+
+    #[test]
+    fn a_missing_required_field_is_named() {
+        let (field, message) =
+            field_and_message("Missing field `date` on WeddingCalendarOptions.dates on PoolOptions.weddingCalendar");
+        assert_eq!((field.as_str(), message.as_str()), ("weddingCalendar.dates.date", "is required"));
+    }
+
+    #[test]
+    fn the_value_is_never_repeated() {
+        let (_, message) = field_and_message(
+            "Failed to convert JavaScript value `Number 12345` into rust type `String` on PoolOptions.password",
+        );
+        assert!(!message.contains("12345"), "{message}");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Either3};
+use napi::bindgen_prelude::{Either, Either3, Unknown};
 use napi_derive::napi;
 use wedpool_core::{Acquired, CommitOutcome, Pool, PoolConfig, PoolStats};
 
@@ -11,7 +11,7 @@ use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
 use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
-use crate::options::NativePoolOptions;
+use crate::options::read_options;
 
 /// `pool.commitOutcome(…)`.
 #[napi(object)]
@@ -153,14 +153,18 @@ pub struct NativePool {
     pub(crate) completions: std::sync::OnceLock<crate::completions::Completions>,
 }
 
-/// Validates options and creates a pool, or returns the `INVALID_CONFIG` error.
-#[napi]
-pub fn create_pool(options: NativePoolOptions) -> Either<NativePool, NativeError> {
+/// Validates `options` (a [`crate::options::PoolOptions`]) and creates a pool reading
+/// wall-clock values in `localTimezone` (Node's), or returns the `INVALID_CONFIG` error.
+#[napi(ts_args_type = "options: PoolOptions, localTimezone: string")]
+pub fn create_pool(options: Unknown<'_>, local_timezone: String) -> Either<NativePool, NativeError> {
     answer_fallible(guarded("createPool", || {
-        PoolConfig::from_options(options.into()).map(|config| NativePool {
-            pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)),
-            completions: std::sync::OnceLock::new(),
-        })
+        read_options(options)
+            .and_then(PoolConfig::from_options)
+            .and_then(|config| config.with_local_timezone(&local_timezone))
+            .map(|config| NativePool {
+                pool: napi::bindgen_prelude::within_runtime_if_available(|| Pool::new(config)),
+                completions: std::sync::OnceLock::new(),
+            })
     }))
 }
 

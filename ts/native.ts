@@ -56,7 +56,14 @@ export type NativeError = Binding.NativeError;
 export type NativeResult = Binding.NativeResult;
 export type NativeStats = Binding.NativeStats;
 export type NativeEvent = Binding.NativeEvent;
-export type NativePoolOptions = Binding.NativePoolOptions;
+/** The pool options as the core defines them (`crates/wedpool-core/src/config/option_types.rs`). */
+export type NativePoolOptions = Binding.PoolOptions;
+export type NativeSsl = Binding.NativeSsl;
+export type BasePoolSize = Binding.BasePoolSize;
+export type WeddingDate = Binding.WeddingDate;
+export type WeddingCalendarOptions = Binding.WeddingCalendarOptions;
+export type NativeFleetBudgetOptions = Binding.FleetBudgetOptions;
+export type NativeTrafficLearningOptions = Binding.TrafficLearningOptions;
 export type NativeHealth = Binding.NativeHealth;
 export type NativeCommitOutcome = Binding.NativeCommitOutcome;
 export type NativeConnectionDetails = Binding.NativeConnectionDetails;

@@ -19,7 +19,7 @@ import {
   type NativePool,
   type NativeResult,
 } from './native';
-import { snapshotOptions, toNativeOptions, type WeddingPoolOptions } from './options';
+import { processTimezone, snapshotOptions, toNativeOptions, type WeddingPoolOptions } from './options';
 import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
 import { QueryTracer } from './otel';
@@ -91,7 +91,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   constructor(given?: WeddingPoolOptions) {
     super();
     const options = snapshotOptions(given);
-    const created = createPool(toNativeOptions(options));
+    const created = createPool(toNativeOptions(options), processTimezone());
     if (isNativeError(created)) throw toError(created);
     this.#native = created;
     this.#leakThresholdMillis = options?.leakDetectionThresholdMillis ?? 0;

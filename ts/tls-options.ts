@@ -1,9 +1,10 @@
 /**
- * TLS options: libpq's `sslmode` family and node-postgres's `ssl`, type-checked here and
- * flattened for the native side (which reads the files and checks meaning).
+ * TLS options: libpq's `sslmode` family (defined in the core, see `ts/options.ts`) and
+ * node-postgres's `ssl`, whose Buffers become PEM text here (the native side reads the files
+ * and checks types and meaning).
  */
 import { ConfigError } from './errors';
-import type { NativePoolOptions } from './native';
+import type { NativePoolOptions, NativeSsl } from './native';
 
 /** libpq's `sslmode`; see the README's "Connecting in production" for what each one checks. */
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -25,16 +26,13 @@ export interface SslOptions {
   servername?: string;
 }
 
-/** The TLS part of the pool options. */
-export interface TlsPoolOptions {
+/**
+ * The TLS part of the pool options: the libpq file options as the binding defines them, with
+ * the string options narrowed to what they accept and node-postgres's `ssl` as pg takes it.
+ */
+export interface TlsPoolOptions extends Pick<NativePoolOptions, 'sslrootcert' | 'sslcert' | 'sslkey'> {
   /** libpq's `sslmode` (default `prefer`); overrides the connection string's. */
   sslmode?: SslMode;
-  /** CA file path, or `'system'` for the system's trusted roots (then the default mode is `verify-full`). */
-  sslrootcert?: string;
-  /** Client certificate file path (PEM). */
-  sslcert?: string;
-  /** Client key file path (PEM, unencrypted). */
-  sslkey?: string;
   /** SCRAM channel binding: `'require'` insists on SCRAM-SHA-256-PLUS over TLS (default `prefer`). */
   channelBinding?: 'disable' | 'prefer' | 'require';
   /**
@@ -43,8 +41,6 @@ export interface TlsPoolOptions {
    */
   ssl?: boolean | SslOptions;
 }
-
-type NativeTls = Pick<NativePoolOptions, 'sslmode' | 'sslrootcert' | 'sslcert' | 'sslkey' | 'channelBinding' | 'ssl'>;
 
 const SSL_KEYS = new Set(['ca', 'cert', 'key', 'rejectUnauthorized', 'servername']);
 
@@ -55,45 +51,29 @@ function pem(field: string, value: unknown): string | undefined {
   throw new ConfigError(field, 'must be PEM text (a string or a Buffer)');
 }
 
-function str(field: string, value: unknown): string | undefined {
-  if (value !== undefined && typeof value !== 'string') {
-    throw new ConfigError(field, `must be a string, got ${value === null ? 'null' : typeof value}`);
-  }
-  return value as string | undefined;
-}
-
-/** Type-checks the TLS options and flattens them for the native pool. Throws {@link ConfigError}. */
-export function toNativeTls(o: TlsPoolOptions): NativeTls {
-  const out: NativeTls = {
-    sslmode: str('sslmode', o.sslmode),
-    sslrootcert: str('sslrootcert', o.sslrootcert),
-    sslcert: str('sslcert', o.sslcert),
-    sslkey: str('sslkey', o.sslkey),
-    channelBinding: str('channelBinding', o.channelBinding),
-  };
-  const ssl = o.ssl;
-  if (ssl === undefined) return out;
-  if (typeof ssl === 'boolean') return { ...out, ssl: { enabled: ssl } };
-  if (typeof ssl !== 'object' || ssl === null || Array.isArray(ssl)) {
+/**
+ * node-postgres's `ssl` for the native pool: Buffers become PEM text, `true`/`false` an
+ * object; keys WedPool does not implement are refused. Types and meaning are checked natively.
+ * Throws {@link ConfigError}.
+ */
+export function toNativeSsl(ssl: unknown): NativeSsl | undefined {
+  if (ssl === undefined || ssl === null) return undefined;
+  if (typeof ssl === 'boolean') return { enabled: ssl };
+  if (typeof ssl !== 'object' || Array.isArray(ssl)) {
     throw new ConfigError('ssl', 'must be true, false or an object { ca, cert, key, rejectUnauthorized, servername }');
   }
   const unknown = Object.keys(ssl).filter((k) => !SSL_KEYS.has(k) && (ssl as Record<string, unknown>)[k] !== undefined);
   if (unknown.length > 0) {
     throw new ConfigError(`ssl.${unknown[0]}`, 'is not supported by WedPool (supported: ca, cert, key, rejectUnauthorized, servername)');
   }
-  if (ssl.rejectUnauthorized !== undefined && typeof ssl.rejectUnauthorized !== 'boolean') {
-    throw new ConfigError('ssl.rejectUnauthorized', 'must be a boolean');
-  }
-  const ca = ssl.ca === undefined ? undefined : (Array.isArray(ssl.ca) ? ssl.ca : [ssl.ca]).map((c, i) => pem(`ssl.ca[${i}]`, c)!);
+  const o = ssl as SslOptions;
+  const ca = o.ca === undefined ? undefined : (Array.isArray(o.ca) ? o.ca : [o.ca]).map((c, i) => pem(`ssl.ca[${i}]`, c)!);
   return {
-    ...out,
-    ssl: {
-      enabled: true,
-      ca,
-      cert: pem('ssl.cert', ssl.cert),
-      key: pem('ssl.key', ssl.key),
-      rejectUnauthorized: ssl.rejectUnauthorized,
-      servername: str('ssl.servername', ssl.servername),
-    },
+    enabled: true,
+    ca,
+    cert: pem('ssl.cert', o.cert),
+    key: pem('ssl.key', o.key),
+    rejectUnauthorized: o.rejectUnauthorized,
+    servername: o.servername,
   };
 }

@@ -42,9 +42,13 @@ pub use config::bounds::{
     calendar_time, MAX_KEEPALIVE_MILLIS, MAX_MILLIS, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_TCP_USER_TIMEOUT_MILLIS,
     MAX_WAITING, NO_DEADLINE,
 };
-pub use config::options::{ConnectOptions, DateOption, PoolConfig, PoolOptions};
+pub use config::option_types::{
+    BasePoolSize, FleetBudgetOptions, Mirror, PoolOptions, TrafficLearningOptions, TypesOptions,
+    WeddingCalendarOptions, WeddingDate,
+};
+pub use config::options::PoolConfig;
 pub use config::redact::redact_connection_string;
-pub use config::tls::{NodeSsl, NodeSslOptions, SslMode, TlsOptions};
+pub use config::tls::{NodeSsl, NodeSslOptions, SslMode};
 pub use conn::connector::{Connector, Driver, ServerConnector};
 pub use conn::query::{Field, Param, QueryResult, StatementMode};
 pub use error::{ConnectErrorKind, DatabaseErrorFields, ErrorCode, PoolError};

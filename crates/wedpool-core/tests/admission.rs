@@ -21,7 +21,7 @@ fn ctx(active: bool, wedding_day: Option<bool>, critical_op: bool, wedding_criti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn released_connection_goes_to_the_highest_priority_waiter() {
     let pool = pool_with(|o| {
-        o.max = Some(1.0);
+        o.base_pool_size_mut().max = Some(1.0);
         o.priority_aging_per_second = Some(0.0);
     });
     pool.set_calendar_time(Some(wednesday()));
@@ -53,7 +53,7 @@ async fn released_connection_goes_to_the_highest_priority_waiter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn critical_request_takes_reserved_slot_while_pool_saturated() {
     let pool = pool_with(|o| {
-        o.max = Some(4.0);
+        o.base_pool_size_mut().max = Some(4.0);
         o.emergency_reserved_connections = Some(1.0);
         o.wedding_day_multiplier = Some(1.0);
     });
@@ -73,7 +73,7 @@ async fn critical_request_takes_reserved_slot_while_pool_saturated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reserve_is_closed_to_critical_requests_off_a_wedding_day() {
     let pool = pool_with(|o| {
-        o.max = Some(2.0);
+        o.base_pool_size_mut().max = Some(2.0);
         o.emergency_reserved_connections = Some(1.0);
     });
     pool.set_calendar_time(Some(wednesday()));
@@ -85,7 +85,7 @@ async fn reserve_is_closed_to_critical_requests_off_a_wedding_day() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acquire_timeout_reports_stats_and_waited_time() {
-    let pool = pool_with(|o| o.max = Some(1.0));
+    let pool = pool_with(|o| o.base_pool_size_mut().max = Some(1.0));
     pool.set_calendar_time(Some(wednesday()));
     let _held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     match pool.acquire(&DatabaseContext::default(), Some(Duration::from_millis(120))).await {
@@ -102,7 +102,7 @@ async fn acquire_timeout_reports_stats_and_waited_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_waiter_is_removed_at_once() {
-    let pool = pool_with(|o| o.max = Some(1.0));
+    let pool = pool_with(|o| o.base_pool_size_mut().max = Some(1.0));
     let held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let Acquired::Queued(ticket) = pool.acquire_or_enqueue(&DatabaseContext::default()).unwrap() else { panic!() };
     assert!(pool.cancel(ticket));
@@ -116,7 +116,7 @@ async fn cancelled_waiter_is_removed_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_rejects_waiters_and_closes_connections() {
-    let pool = pool_with(|o| o.max = Some(1.0));
+    let pool = pool_with(|o| o.base_pool_size_mut().max = Some(1.0));
     let held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let Acquired::Queued(ticket) = pool.acquire_or_enqueue(&DatabaseContext::default()).unwrap() else { panic!() };
     pool.end();
@@ -128,7 +128,7 @@ async fn end_rejects_waiters_and_closes_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_concurrent_callers_never_exceed_max() {
-    let pool = pool_with(|o| o.max = Some(10.0));
+    let pool = pool_with(|o| o.base_pool_size_mut().max = Some(10.0));
     pool.set_calendar_time(Some(wednesday()));
     let peak = Arc::new(Mutex::new(0usize));
     let mut tasks = Vec::new();

@@ -12,9 +12,8 @@ pub fn database_url() -> String {
 
 /// A pool on the test server with `f` applied to default options.
 pub fn pool_with(f: impl FnOnce(&mut PoolOptions)) -> Pool {
-    let mut options = PoolOptions::default();
-    options.connect.connection_string = Some(database_url());
-    options.timezones = Some(vec!["UTC".into()]);
+    let mut options = PoolOptions { connection_string: Some(database_url()), ..Default::default() };
+    options.wedding_calendar_mut().timezones = Some(vec!["UTC".into()]);
     f(&mut options);
     Pool::new(PoolConfig::from_options(options).expect("valid test options"))
 }

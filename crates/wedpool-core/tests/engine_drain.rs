@@ -40,7 +40,7 @@ async fn end_closes_idle_connections_at_once_and_the_ones_in_use_when_released()
 #[tokio::test(start_paused = true)]
 async fn end_fails_queued_callers_with_pool_closed() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let _held = pool.acquire(&ordinary(), None).await.unwrap();
     let Acquired::Queued(ticket) = pool.acquire_or_enqueue(&ordinary()).unwrap() else { panic!("the pool is full") };
     pool.end();
@@ -51,7 +51,7 @@ async fn end_fails_queued_callers_with_pool_closed() {
 #[tokio::test(start_paused = true)]
 async fn drain_waits_for_statements_in_flight_to_finish() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(2.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(2.0));
     let lease = pool.acquire(&ordinary(), None).await.unwrap();
     let running = in_background(lease, "SELECT pg_sleep(1)").await;
     let started = Instant::now();
@@ -64,7 +64,7 @@ async fn drain_waits_for_statements_in_flight_to_finish() {
 #[tokio::test(start_paused = true)]
 async fn drain_stops_statements_still_running_at_its_deadline() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(2.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(2.0));
     let events = Recorder::on(&pool);
     let lease = pool.acquire(&ordinary(), None).await.unwrap();
     let running = in_background(lease, "SELECT pg_sleep(60)").await;

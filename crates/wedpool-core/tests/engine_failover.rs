@@ -16,7 +16,7 @@ async fn connections_go_to_the_writable_host_and_leave_it_when_it_turns_read_onl
     server.make_read_only("standby.invalid");
     let pool = fake_pool(&server, |o| {
         sized(o, 2.0, 2.0);
-        o.connect.connection_string = Some(HOSTS.into());
+        o.connection_string = Some(HOSTS.into());
     });
     let events = Recorder::on(&pool);
     pool.ready().await.unwrap();

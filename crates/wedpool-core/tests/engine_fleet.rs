@@ -20,7 +20,7 @@ fn roomy() -> Fleet {
 async fn fleet_pool(server: &FakeServer, min: f64, max: f64) -> wedpool_core::Pool {
     let pool = fake_pool(server, |o| {
         sized(o, min, max);
-        o.fleet_budget = Some(true);
+        o.fleet_budget_mut().enabled = Some(true);
     });
     pool.ready().await.unwrap();
     pool
@@ -34,7 +34,7 @@ async fn the_first_connection_reads_the_budget_and_the_pool_is_capped_at_its_sha
     server.set_fleet(Fleet { max_connections: 20, superuser_reserved: 3, others: 2, instances: 2, ..Fleet::default() });
     let pool = fake_pool(&server, |o| {
         sized(o, 4.0, 10.0);
-        o.fleet_budget = Some(true);
+        o.fleet_budget_mut().enabled = Some(true);
     });
     pool.ready().await.unwrap();
     let stats = pool.stats();
@@ -57,7 +57,7 @@ async fn a_claim_opens_only_what_the_server_has_free_and_claims_again_for_the_re
     });
     let pool = fake_pool(&server, |o| {
         sized(o, 6.0, 10.0);
-        o.fleet_budget = Some(true);
+        o.fleet_budget_mut().enabled = Some(true);
     });
     pass(Duration::from_millis(50)).await;
     assert_eq!(pool.stats().size, 5, "the first connection and the 4 slots left free");

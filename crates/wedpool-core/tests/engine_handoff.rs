@@ -16,7 +16,7 @@ use wedpool_core::{Acquired, ConnectErrorKind, DatabaseContext, PoolError, Remov
 #[tokio::test(start_paused = true)]
 async fn a_connection_opens_through_the_connector_and_is_reused() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(2.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(2.0));
     let first = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let pid = first.process_id();
     assert_eq!(server.open_pids(), vec![pid]);
@@ -31,7 +31,7 @@ async fn a_connection_opens_through_the_connector_and_is_reused() {
 async fn released_connection_goes_to_the_highest_priority_waiter() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.max = Some(1.0);
+        o.base_pool_size_mut().max = Some(1.0);
         o.priority_aging_per_second = Some(0.0);
     });
     pool.set_calendar_time(Some(wednesday()));
@@ -62,7 +62,7 @@ async fn released_connection_goes_to_the_highest_priority_waiter() {
 async fn the_reserve_is_kept_for_wedding_critical_work_on_a_wedding_day() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.max = Some(2.0);
+        o.base_pool_size_mut().max = Some(2.0);
         o.emergency_reserved_connections = Some(1.0);
         saturday_weddings(o, 1.0);
     });
@@ -84,7 +84,7 @@ async fn the_reserve_is_kept_for_wedding_critical_work_on_a_wedding_day() {
 async fn a_full_queue_sheds_the_lowest_priority_caller() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.max = Some(1.0);
+        o.base_pool_size_mut().max = Some(1.0);
         o.max_waiting = Some(1.0);
     });
     pool.set_calendar_time(Some(wednesday()));
@@ -104,7 +104,7 @@ async fn a_full_queue_sheds_the_lowest_priority_caller() {
 #[tokio::test(start_paused = true)]
 async fn an_acquire_times_out_at_its_deadline_with_the_pool_shape() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let _held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let started = tokio::time::Instant::now();
     let err = pool.acquire(&DatabaseContext::default(), Some(Duration::from_millis(750))).await.unwrap_err();
@@ -115,7 +115,7 @@ async fn an_acquire_times_out_at_its_deadline_with_the_pool_shape() {
 #[tokio::test(start_paused = true)]
 async fn a_connection_handed_to_a_caller_who_cancelled_before_waiting_goes_back_to_the_pool() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let Acquired::Queued(ticket) = pool.acquire_or_enqueue(&DatabaseContext::default()).unwrap() else { panic!() };
     drop(held);

@@ -17,7 +17,7 @@ async fn an_idle_connection_that_misses_its_keepalive_probe_is_replaced() {
     let pool = fake_pool(&server, |o| {
         sized(o, 1.0, 1.0);
         o.keepalive_millis = Some(1_000.0);
-        o.connect.connect_timeout_millis = Some(500.0);
+        o.connect_timeout_millis = Some(500.0);
     });
     let events = Recorder::on(&pool);
     pool.ready().await.unwrap();
@@ -54,7 +54,7 @@ async fn while_the_database_is_down_ordinary_callers_are_shed_after_the_grace_an
     let server = FakeServer::new();
     server.answer_otherwise(Answer::Close);
     let pool = fake_pool(&server, |o| {
-        o.max = Some(1.0);
+        o.base_pool_size_mut().max = Some(1.0);
         o.unavailable_grace_millis = Some(500.0);
     });
     let ordinary_wait = tokio::spawn({
@@ -85,7 +85,7 @@ async fn while_the_database_is_down_ordinary_callers_are_shed_after_the_grace_an
 async fn a_newcomer_during_a_backoff_tries_at_once_instead_of_waiting_it_out() {
     let server = FakeServer::new();
     server.answer_otherwise(Answer::Close);
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let started = Instant::now();
     // Attempts at about 0, 0.1, 0.3 and 0.7 s; the next is due at 1.2 s or later.
     let _ = pool.acquire(&wedding_critical(), Some(Duration::from_secs(1))).await.unwrap_err();
@@ -104,7 +104,7 @@ async fn a_full_server_is_back_pressure_and_callers_keep_waiting_past_the_grace(
     let server = FakeServer::new();
     server.script([Answer::TooManyClients; 5]);
     let pool = fake_pool(&server, |o| {
-        o.max = Some(1.0);
+        o.base_pool_size_mut().max = Some(1.0);
         o.unavailable_grace_millis = Some(500.0);
     });
     let started = Instant::now();
@@ -120,7 +120,7 @@ async fn a_full_server_is_back_pressure_and_callers_keep_waiting_past_the_grace(
 async fn an_outage_reports_degraded_then_down_and_a_timeout_carries_its_cause() {
     let server = FakeServer::new();
     server.answer_otherwise(Answer::Close);
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let events = Recorder::on(&pool);
     let err = pool.acquire(&wedding_critical(), Some(Duration::from_millis(800))).await.unwrap_err();
     let PoolError::AcquireTimeout { last_connect_error, .. } = &err else { panic!("{err:?}") };

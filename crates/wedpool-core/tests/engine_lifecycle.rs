@@ -14,7 +14,7 @@ use wedpool_core::{ConnectErrorKind, DatabaseContext, HealthState, PoolError, Po
 async fn failed_attempts_back_off_from_100ms_doubling_with_jitter() {
     let server = FakeServer::new();
     server.answer_otherwise(Answer::Close);
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let ctx = DatabaseContext { is_critical_operation: true, ..Default::default() };
     let _ = pool.acquire(&ctx, Some(Duration::from_millis(1_600))).await;
     let attempts = server.attempts();
@@ -35,7 +35,7 @@ async fn failed_attempts_back_off_from_100ms_doubling_with_jitter() {
 async fn a_rejected_password_fails_fast_with_its_kind_and_no_retry_storm() {
     let server = FakeServer::new();
     server.answer_otherwise(Answer::RejectPassword);
-    let pool = fake_pool(&server, |o| o.max = Some(4.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(4.0));
     let err = pool.acquire(&DatabaseContext::default(), Some(Duration::from_secs(5))).await.unwrap_err();
     let PoolError::ConnectFailed { kind, sqlstate, .. } = &err else { panic!("{err:?}") };
     assert_eq!((*kind, sqlstate.as_deref()), (ConnectErrorKind::Auth, Some("28P01")));
@@ -48,7 +48,7 @@ async fn a_hanging_server_ends_at_the_connect_timeout() {
     server.answer_otherwise(Answer::Hang);
     let pool = fake_pool(&server, |o| {
         sized(o, 1.0, 1.0);
-        o.connect.connect_timeout_millis = Some(2_000.0);
+        o.connect_timeout_millis = Some(2_000.0);
     });
     pass(Duration::from_millis(1_900)).await;
     assert!(pool.health().last_error.is_none(), "still within the connect timeout");
@@ -63,7 +63,7 @@ async fn idle_connections_above_min_close_after_the_idle_timeout() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
         sized(o, 1.0, 3.0);
-        o.idle_timeout_millis = Some(1_000.0);
+        o.base_pool_size_mut().idle_timeout_millis = Some(1_000.0);
     });
     let events = Recorder::on(&pool);
     let leases = [

@@ -13,7 +13,7 @@ use wedpool_core::{DatabaseContext, RemoveReason};
 #[tokio::test(start_paused = true)]
 async fn a_lease_dropped_while_a_panic_unwinds_is_closed_not_reused() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let events = Recorder::on(&pool);
     let lease = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let pid = lease.process_id();
@@ -31,7 +31,7 @@ async fn a_lease_dropped_while_a_panic_unwinds_is_closed_not_reused() {
 #[tokio::test(start_paused = true)]
 async fn a_lease_dropped_normally_is_reused() {
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let events = Recorder::on(&pool);
     let lease = pool.acquire(&DatabaseContext::default(), None).await.unwrap();
     let pid = lease.process_id();
@@ -45,7 +45,7 @@ async fn a_lease_dropped_normally_is_reused() {
 async fn a_lease_held_by_a_future_that_panics_is_closed_not_reused() {
     use futures_util::FutureExt;
     let server = FakeServer::new();
-    let pool = fake_pool(&server, |o| o.max = Some(1.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(1.0));
     let events = Recorder::on(&pool);
     let work = async {
         let held = pool.acquire(&DatabaseContext::default(), None).await.unwrap();

@@ -14,7 +14,7 @@ use wedpool_core::{Acquired, PoolError};
 async fn under_saturation_the_reserve_serves_wedding_critical_callers_only_and_is_counted_apart() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.max = Some(3.0);
+        o.base_pool_size_mut().max = Some(3.0);
         o.emergency_reserved_connections = Some(1.0);
         saturday_weddings(o, 1.0);
     });
@@ -47,9 +47,9 @@ async fn under_saturation_the_reserve_serves_wedding_critical_callers_only_and_i
 async fn off_a_wedding_day_wedding_critical_callers_share_the_ordinary_slots() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.max = Some(2.0);
+        o.base_pool_size_mut().max = Some(2.0);
         o.emergency_reserved_connections = Some(1.0);
-        o.weekdays = Some(vec!["saturday".into()]);
+        o.wedding_calendar_mut().weekdays = Some(vec!["saturday".into()]);
     });
     pool.set_calendar_time(Some(wednesday()));
     let held = pool.acquire(&ordinary(), None).await.unwrap();

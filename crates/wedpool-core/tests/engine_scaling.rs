@@ -22,8 +22,8 @@ async fn the_pool_grows_during_the_lead_in_and_shrinks_to_min_after_the_day() {
     let pool = fake_pool(&server, |o| {
         sized(o, 1.0, 4.0);
         saturday_weddings(o, 3.0);
-        o.lead_minutes = Some(60.0);
-        o.idle_timeout_millis = Some(1_000.0);
+        o.wedding_calendar_mut().lead_minutes = Some(60.0);
+        o.base_pool_size_mut().idle_timeout_millis = Some(1_000.0);
     });
     let events = Recorder::on(&pool);
     pool.set_calendar_time(Some(at("2026-06-12T22:30:00Z")));
@@ -46,7 +46,7 @@ async fn the_pool_grows_during_the_lead_in_and_shrinks_to_min_after_the_day() {
 async fn after_a_wedding_day_connections_above_the_new_max_close_idle_at_once_and_in_use_when_released() {
     let server = FakeServer::new();
     let pool = fake_pool(&server, |o| {
-        o.max = Some(3.0);
+        o.base_pool_size_mut().max = Some(3.0);
         saturday_weddings(o, 2.0);
     });
     let events = Recorder::on(&pool);
@@ -97,7 +97,7 @@ async fn idle_reaping_keeps_a_warm_connection_for_each_free_emergency_slot() {
     let pool = fake_pool(&server, |o| {
         sized(o, 0.0, 3.0);
         o.emergency_reserved_connections = Some(1.0);
-        o.idle_timeout_millis = Some(1_000.0);
+        o.base_pool_size_mut().idle_timeout_millis = Some(1_000.0);
     });
     let events = Recorder::on(&pool);
     pass(Duration::from_millis(50)).await;

@@ -2,6 +2,7 @@
 
 pub(crate) mod bounds;
 pub(crate) mod conn_params;
+pub(crate) mod option_types;
 pub(crate) mod options;
 pub(crate) mod redact;
 pub(crate) mod session_attrs;

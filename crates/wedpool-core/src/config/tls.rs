@@ -15,6 +15,7 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::config::option_types::PoolOptions;
 use crate::config::tls_params::TlsParams;
 use crate::error::PoolError;
 
@@ -115,23 +116,6 @@ impl fmt::Debug for NodeSslOptions {
     }
 }
 
-/// TLS options given explicitly; each overrides the same parameter in the connection string.
-#[derive(Debug, Clone, Default)]
-pub struct TlsOptions {
-    /// libpq `sslmode`.
-    pub sslmode: Option<String>,
-    /// A CA file, or `system`.
-    pub sslrootcert: Option<String>,
-    /// The client certificate file (PEM).
-    pub sslcert: Option<String>,
-    /// The client key file (PEM, unencrypted).
-    pub sslkey: Option<String>,
-    /// `channel_binding`: `disable`, `prefer` or `require`.
-    pub channel_binding: Option<String>,
-    /// node-postgres's `ssl`; exclusive with the four libpq options above.
-    pub ssl: Option<NodeSsl>,
-}
-
 /// A client certificate chain and its key.
 #[derive(Clone)]
 pub struct ClientIdentity {
@@ -185,7 +169,7 @@ impl TlsSettings {
     /// with no trusted roots, an unreadable or empty certificate or key file, a certificate
     /// without its key, `sslrootcert=system` with a weaker mode than `verify-full` (as libpq
     /// 16), or `ssl` given together with the `sslmode` family.
-    pub fn resolve(params: &TlsParams, options: &TlsOptions) -> Result<TlsSettings, PoolError> {
+    pub fn resolve(params: &TlsParams, options: &PoolOptions) -> Result<TlsSettings, PoolError> {
         if let Some(ssl) = &options.ssl {
             let libpq_too = [&options.sslmode, &options.sslrootcert, &options.sslcert, &options.sslkey];
             if libpq_too.iter().any(|o| o.is_some()) {

@@ -38,8 +38,8 @@ fn params(f: impl FnOnce(&mut TlsParams)) -> TlsParams {
     p
 }
 
-fn options(f: impl FnOnce(&mut TlsOptions)) -> TlsOptions {
-    let mut o = TlsOptions::default();
+fn options(f: impl FnOnce(&mut PoolOptions)) -> PoolOptions {
+    let mut o = PoolOptions::default();
     f(&mut o);
     o
 }
@@ -58,7 +58,7 @@ fn libpq_default_root_exists() -> bool {
 
 #[test]
 fn the_default_is_prefer_without_verification() {
-    let s = TlsSettings::resolve(&TlsParams::default(), &TlsOptions::default()).unwrap();
+    let s = TlsSettings::resolve(&TlsParams::default(), &PoolOptions::default()).unwrap();
     assert_eq!(s.mode, SslMode::Prefer);
     if !libpq_default_root_exists() {
         assert_eq!(s.verification, Verification::None);
@@ -78,7 +78,7 @@ fn weak_modes_check_nothing_and_verify_modes_check_what_they_say() {
             p.sslmode = Some(mode.into());
             p.sslrootcert = Some(ca.clone());
         });
-        let s = TlsSettings::resolve(&p, &TlsOptions::default()).unwrap();
+        let s = TlsSettings::resolve(&p, &PoolOptions::default()).unwrap();
         assert_eq!((s.mode, s.verification), expected, "{mode}");
     }
 }
@@ -90,7 +90,7 @@ fn a_root_certificate_makes_require_check_the_chain_as_libpq_does() {
         p.sslmode = Some("require".into());
         p.sslrootcert = Some(ca.clone());
     });
-    let s = TlsSettings::resolve(&p, &TlsOptions::default()).unwrap();
+    let s = TlsSettings::resolve(&p, &PoolOptions::default()).unwrap();
     assert_eq!((s.mode, s.verification), (SslMode::Require, Verification::Chain));
     assert_eq!(s.roots.len(), 1);
     assert_eq!(s.describe(), format!("sslmode=require (sslrootcert={ca})"));
@@ -99,7 +99,7 @@ fn a_root_certificate_makes_require_check_the_chain_as_libpq_does() {
 #[test]
 fn an_unknown_sslmode_is_named() {
     let (field, message) =
-        field_of(TlsSettings::resolve(&params(|p| p.sslmode = Some("strict".into())), &TlsOptions::default()));
+        field_of(TlsSettings::resolve(&params(|p| p.sslmode = Some("strict".into())), &PoolOptions::default()));
     assert_eq!(field, "sslmode");
     assert!(message.contains("verify-full") && message.contains("\"strict\""), "{message}");
 }
@@ -110,7 +110,7 @@ fn sslrootcert_system_means_verify_full_and_refuses_weaker_modes() {
         p.sslrootcert = Some("system".into());
         p.sslmode = Some("require".into());
     });
-    let (field, message) = field_of(TlsSettings::resolve(&p, &TlsOptions::default()));
+    let (field, message) = field_of(TlsSettings::resolve(&p, &PoolOptions::default()));
     assert_eq!(field, "sslmode");
     assert!(message.contains("use verify-full"), "{message}");
 }
@@ -118,8 +118,10 @@ fn sslrootcert_system_means_verify_full_and_refuses_weaker_modes() {
 #[test]
 fn verify_modes_without_roots_or_with_a_missing_file_are_refused() {
     if !libpq_default_root_exists() {
-        let (field, message) =
-            field_of(TlsSettings::resolve(&params(|p| p.sslmode = Some("verify-full".into())), &TlsOptions::default()));
+        let (field, message) = field_of(TlsSettings::resolve(
+            &params(|p| p.sslmode = Some("verify-full".into())),
+            &PoolOptions::default(),
+        ));
         assert_eq!(field, "sslrootcert");
         assert!(message.contains("sslrootcert=system"), "{message}");
     }
@@ -127,7 +129,7 @@ fn verify_modes_without_roots_or_with_a_missing_file_are_refused() {
         p.sslmode = Some("verify-ca".into());
         p.sslrootcert = Some("/no/such/dir/ca.pem".into());
     });
-    let (field, message) = field_of(TlsSettings::resolve(&p, &TlsOptions::default()));
+    let (field, message) = field_of(TlsSettings::resolve(&p, &PoolOptions::default()));
     assert_eq!(field, "sslrootcert");
     assert!(message.contains("cannot read /no/such/dir/ca.pem"), "{message}");
 }
@@ -139,7 +141,7 @@ fn a_file_without_certificates_is_refused() {
         p.sslmode = Some("verify-full".into());
         p.sslrootcert = Some(junk.clone());
     });
-    let (field, message) = field_of(TlsSettings::resolve(&p, &TlsOptions::default()));
+    let (field, message) = field_of(TlsSettings::resolve(&p, &PoolOptions::default()));
     assert_eq!(field, "sslrootcert");
     assert!(message.contains("no PEM certificate"), "{message}");
 }
@@ -153,16 +155,16 @@ fn client_certificate_and_key_come_together() {
             p.sslcert = Some(cert.clone());
             p.sslkey = Some(key.clone());
         }),
-        &TlsOptions::default(),
+        &PoolOptions::default(),
     )
     .unwrap();
     assert_eq!(both.identity.map(|i| i.certs.len()), Some(1));
     assert_eq!(
-        field_of(TlsSettings::resolve(&params(|p| p.sslcert = Some(cert.clone())), &TlsOptions::default())).0,
+        field_of(TlsSettings::resolve(&params(|p| p.sslcert = Some(cert.clone())), &PoolOptions::default())).0,
         "sslkey"
     );
     assert_eq!(
-        field_of(TlsSettings::resolve(&params(|p| p.sslkey = Some(key.clone())), &TlsOptions::default())).0,
+        field_of(TlsSettings::resolve(&params(|p| p.sslkey = Some(key.clone())), &PoolOptions::default())).0,
         "sslcert"
     );
     let encrypted =
@@ -172,7 +174,7 @@ fn client_certificate_and_key_come_together() {
             p.sslcert = Some(cert.clone());
             p.sslkey = Some(encrypted);
         }),
-        &TlsOptions::default(),
+        &PoolOptions::default(),
     ));
     assert_eq!(field, "sslkey");
     assert!(message.contains("encrypted key"), "{message}");
@@ -224,11 +226,11 @@ fn url_ssl_flag_yields_to_sslmode_and_rejects_other_values() {
         p.ssl = Some("true".into());
         p.sslmode = Some("disable".into());
     });
-    assert_eq!(TlsSettings::resolve(&p, &TlsOptions::default()).unwrap().mode, SslMode::Disable);
-    let off = TlsSettings::resolve(&params(|p| p.ssl = Some("0".into())), &TlsOptions::default()).unwrap();
+    assert_eq!(TlsSettings::resolve(&p, &PoolOptions::default()).unwrap().mode, SslMode::Disable);
+    let off = TlsSettings::resolve(&params(|p| p.ssl = Some("0".into())), &PoolOptions::default()).unwrap();
     assert_eq!(off.mode, SslMode::Disable);
     assert_eq!(
-        field_of(TlsSettings::resolve(&params(|p| p.ssl = Some("maybe".into())), &TlsOptions::default())).0,
+        field_of(TlsSettings::resolve(&params(|p| p.ssl = Some("maybe".into())), &PoolOptions::default())).0,
         "connectionString"
     );
 }

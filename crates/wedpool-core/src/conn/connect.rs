@@ -11,7 +11,7 @@ use tokio_postgres::error::SqlState;
 
 use crate::config::bounds::{bounded_millis, deadline, MAX_KEEPALIVE_MILLIS, MAX_TCP_USER_TIMEOUT_MILLIS, NO_DEADLINE};
 use crate::config::conn_params::{parse_bool, take_params};
-use crate::config::options::ConnectOptions;
+use crate::config::option_types::PoolOptions;
 use crate::config::redact::{redact_collecting, redact_message};
 use crate::config::session_attrs::{SessionState, TargetSessionAttrs};
 use crate::config::tls::{channel_binding, SslMode as LibpqSslMode, TlsSettings};
@@ -33,6 +33,9 @@ pub struct ConnectSettings {
     pub target: String,
     /// Deadline for one whole attempt (DNS, TCP, authentication, first query).
     pub connect_timeout: Duration,
+    /// `keepaliveMillis`: the TCP keepalive idle time (whole seconds, at least one, for the kernel)
+    /// and the pool's idle-probe interval.
+    pub keepalive: Duration,
     /// The application this pool belongs to (`application_name` is `wedpool:<app>:<instance>`).
     pub app: String,
     /// This instance's id.
@@ -65,7 +68,7 @@ impl ConnectSettings {
     ///
     /// Fails with `INVALID_CONFIG` (`connectionString`, `port`, `sslmode`, …) when the connection
     /// string cannot be parsed or an option is wrong (see [`TlsSettings::resolve`] for TLS).
-    pub fn from_options(o: &ConnectOptions) -> Result<Self, PoolError> {
+    pub fn from_options(o: &PoolOptions) -> Result<Self, PoolError> {
         let own = o.connection_string.as_deref().map(|s| take_params(s, &["pgbouncer", "target_session_attrs"]));
         let attrs = match (&o.target_session_attrs, own.as_ref().and_then(|t| t.get("target_session_attrs"))) {
             (Some(v), _) => TargetSessionAttrs::parse(v, "targetSessionAttrs")?,
@@ -128,9 +131,9 @@ impl ConnectSettings {
         let instance = o.instance_id.clone().unwrap_or_else(random_instance_id);
         let identity = Identity::new(&app, &instance);
         pg.application_name(&identity.application_name);
-        let tls = TlsSettings::resolve(&tls_params, &o.tls)?;
+        let tls = TlsSettings::resolve(&tls_params, o)?;
         let tls_connector = TlsConnector::new(&tls)?;
-        pg.channel_binding(channel_binding(o.tls.channel_binding.as_deref(), pg.get_channel_binding(), tls.mode)?);
+        pg.channel_binding(channel_binding(o.channel_binding.as_deref(), pg.get_channel_binding(), tls.mode)?);
         pg.ssl_mode(match tls.mode {
             // TLS does not exist over Unix sockets: libpq ignores sslmode there.
             _ if only_unix_sockets(&pg) => SslMode::Disable,
@@ -158,6 +161,7 @@ impl ConnectSettings {
             pg,
             target,
             connect_timeout,
+            keepalive,
             app,
             instance,
             app_tag: identity.app_tag,

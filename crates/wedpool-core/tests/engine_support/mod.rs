@@ -13,10 +13,10 @@ use crate::fake::FakeServer;
 /// A pool over `server` with `f` applied to options that keep tests quiet: UTC calendar, no
 /// fleet budget, maintenance every 100 ms.
 pub fn fake_pool(server: &FakeServer, f: impl FnOnce(&mut PoolOptions)) -> Pool {
-    let mut options = PoolOptions::default();
-    options.connect.connection_string = Some("postgres://app@fake.invalid/app".into());
-    options.timezones = Some(vec!["UTC".into()]);
-    options.fleet_budget = Some(false);
+    let mut options =
+        PoolOptions { connection_string: Some("postgres://app@fake.invalid/app".into()), ..Default::default() };
+    options.wedding_calendar_mut().timezones = Some(vec!["UTC".into()]);
+    options.fleet_budget_mut().enabled = Some(false);
     options.maintenance_interval_millis = Some(100.0);
     f(&mut options);
     let mut config = PoolConfig::from_options(options).expect("valid test options");
@@ -111,12 +111,12 @@ impl Recorder {
 
 /// Sets the base pool size.
 pub fn sized(o: &mut PoolOptions, min: f64, max: f64) {
-    o.min = Some(min);
-    o.max = Some(max);
+    o.base_pool_size_mut().min = Some(min);
+    o.base_pool_size_mut().max = Some(max);
 }
 
 /// Saturdays are wedding days, with `multiplier` applied to min and max.
 pub fn saturday_weddings(o: &mut PoolOptions, multiplier: f64) {
-    o.weekdays = Some(vec!["saturday".into()]);
+    o.wedding_calendar_mut().weekdays = Some(vec!["saturday".into()]);
     o.wedding_day_multiplier = Some(multiplier);
 }
