@@ -13,13 +13,13 @@ import { DATABASE_URL, makePool } from '../support/pool';
 
 const binding = createRequire(__filename)(join(__dirname, '..', '..', 'native', 'binding.js')) as {
   __injectPanicForTest(operation: string | null): void;
-  createPool(options: NativePoolOptions): NativePool | NativeError;
+  createPool(options: NativePoolOptions, localTimezone: string): NativePool | NativeError;
 };
 
 afterEach(() => binding.__injectPanicForTest(null));
 
 function nativePool(max = 2): NativePool {
-  const created = binding.createPool({ connectionString: DATABASE_URL(), max, fleetBudget: false });
+  const created = binding.createPool({ connectionString: DATABASE_URL(), basePoolSize: { max }, fleetBudget: { enabled: false } }, 'UTC');
   if ('wedpoolError' in created) throw new Error(created.message);
   return created;
 }
@@ -85,7 +85,7 @@ describe('panic guards on every native entry point', () => {
 
   it('createPool answers INTERNAL_ERROR', () => {
     binding.__injectPanicForTest('createPool');
-    expectInternal(binding.createPool({ connectionString: DATABASE_URL() }), 'createPool');
+    expectInternal(binding.createPool({ connectionString: DATABASE_URL() }, 'UTC'), 'createPool');
   });
 
   it.each(Object.entries(POOL_SYNC))('pool.%s answers INTERNAL_ERROR and the pool keeps working', async (method, [operation, call]) => {
