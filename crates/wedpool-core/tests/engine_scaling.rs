@@ -110,3 +110,30 @@ async fn idle_reaping_keeps_a_warm_connection_for_each_free_emergency_slot() {
     assert_eq!(pool.stats().size, 1, "reaped down to the warm reserve, not to min");
     assert_eq!(events.removed(), vec![RemoveReason::IdleTimeout; 2]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn demand_seen_at_an_hour_warms_the_pool_up_ahead_of_that_hour_a_week_later() {
+    let server = FakeServer::new();
+    let pool = fake_pool(&server, |o| {
+        sized(o, 1.0, 10.0);
+        saturday_weddings(o, 1.0);
+    });
+    pool.set_calendar_time(Some(at("2026-06-10T12:00:00Z")));
+    let mut leases = Vec::new();
+    for _ in 0..4 {
+        leases.push(pool.acquire(&ordinary(), None).await.unwrap());
+    }
+    // Each pass folds the minute that ended; the next hour folds the hour into the profile.
+    for minute in ["12:00:30", "12:01:00", "13:00:00", "13:01:00"] {
+        pool.set_calendar_time(Some(at(&format!("2026-06-10T{minute}Z"))));
+    }
+    leases.clear();
+    pool.set_calendar_time(Some(at("2026-06-17T10:00:00Z")));
+    pass(Duration::from_millis(200)).await;
+    assert_eq!(pool.stats().min_size, 1, "nothing expected in the next hour");
+    pool.set_calendar_time(Some(at("2026-06-17T11:30:00Z")));
+    pass(Duration::from_millis(200)).await;
+    let stats = pool.stats();
+    assert_eq!((stats.min_size, stats.size), (4, 4), "warmed up for the peak at noon");
+    assert!(stats.reason.to_string().contains("forecast"), "{}", stats.reason);
+}
