@@ -124,3 +124,17 @@ async fn a_full_server_makes_the_pool_read_its_budget_again_at_the_next_chance()
     assert_eq!(server.count_queries("pg_stat_activity"), 2, "read again long before the 10 s refresh");
     drop(lease);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_claim_that_times_out_on_the_fleet_lock_is_rolled_back_and_retried_after_a_pause() {
+    let server = FakeServer::new();
+    server.set_fleet(roomy());
+    server.refuse_claim_lock(1);
+    let started = Instant::now();
+    let pool = fleet_pool(&server, 3.0, 4.0).await;
+    let waited = started.elapsed();
+    assert!((320..480).contains(&waited.as_millis()), "the second claim came after a 400 ms ±20% pause: {waited:?}");
+    assert_eq!(server.count_queries("ROLLBACK"), 1, "the refused claim left no transaction open");
+    assert_eq!(server.count_queries("pg_advisory_xact_lock"), 2);
+    assert_eq!(pool.stats().size, 3);
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use engine_support::{fake_pool, ordinary, pass, sized, wedding_critical, Recorder};
 use fake::{Answer, FakeServer};
 use tokio::time::Instant;
-use wedpool_core::{HealthState, PoolError, RemoveReason};
+use wedpool_core::{ConnectErrorKind, HealthState, PoolError, RemoveReason};
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_connection_that_misses_its_keepalive_probe_is_replaced() {
@@ -129,4 +129,27 @@ async fn an_outage_reports_degraded_then_down_and_a_timeout_carries_its_cause() 
     server.answer_otherwise(Answer::Accept);
     drop(pool.acquire(&wedding_critical(), Some(Duration::from_secs(5))).await.unwrap());
     assert_eq!(events.health_states(), ["degraded", "down", "healthy"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn while_the_password_is_rejected_every_waiter_and_newcomer_fails_at_once() {
+    let server = FakeServer::new();
+    server.answer_otherwise(Answer::Hang);
+    server.script([Answer::RejectPassword]);
+    let pool = fake_pool(&server, |o| o.max = Some(2.0));
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.acquire(&wedding_critical(), Some(Duration::from_secs(30))).await })
+        })
+        .collect();
+    for w in waiters {
+        let err = w.await.unwrap().unwrap_err();
+        assert!(matches!(err, PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. }), "{err:?}");
+    }
+    let attempts = server.attempts().len();
+    let err = pool.acquire(&ordinary(), Some(Duration::from_secs(30))).await.unwrap_err();
+    assert!(matches!(err, PoolError::ConnectFailed { kind: ConnectErrorKind::Auth, .. }), "{err:?}");
+    assert_eq!(server.attempts().len(), attempts, "no new attempt before the backoff ends");
+    assert_eq!(pool.health().state, HealthState::Down);
 }

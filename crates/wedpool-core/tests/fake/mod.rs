@@ -74,6 +74,7 @@ struct State {
     queries: Vec<String>,
     fleet: Option<Fleet>,
     read_only: HashSet<String>,
+    lock_refusals: usize,
     hosts: HashMap<i32, String>,
 }
 
@@ -158,6 +159,12 @@ impl FakeServer {
         self.lock().read_only.insert(host.to_string());
     }
 
+    /// The next `n` requests for the fleet's claim lock fail with 55P03 (lock_timeout: another
+    /// instance held it too long).
+    pub fn refuse_claim_lock(&self, n: usize) {
+        self.lock().lock_refusals = n;
+    }
+
     /// `host` takes writes again and reports itself out of recovery: a promoted standby.
     pub fn promote(&self, host: &str) {
         self.lock().read_only.remove(host);
@@ -189,6 +196,14 @@ impl FakeServer {
 
     fn record_query(&self, sql: &str) {
         self.lock().queries.push(sql.to_string());
+    }
+
+    /// Whether this request for the claim lock is refused (using up one refusal).
+    fn refuses_lock(&self) -> bool {
+        let mut st = self.lock();
+        let refuse = st.lock_refusals > 0;
+        st.lock_refusals = st.lock_refusals.saturating_sub(1);
+        refuse
     }
 
     fn is_read_only(&self, host: &str) -> bool {

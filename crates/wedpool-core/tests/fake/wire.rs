@@ -76,7 +76,12 @@ pub(super) async fn serve(
                         _ = tokio::time::sleep(delay) => {}
                     }
                 }
-                out.extend(simple_query(&sql, pid, server.is_read_only(&host)));
+                if sql.contains("pg_advisory_xact_lock") && server.refuses_lock() {
+                    out.extend(error("ERROR", "55P03", "canceling statement due to lock timeout"));
+                    out.extend(ready());
+                } else {
+                    out.extend(simple_query(&sql, pid, server.is_read_only(&host)));
+                }
             }
             b'P' => {
                 let name = field();
