@@ -125,6 +125,12 @@ impl PoolInner {
         } else if !st.claims.running {
             st.claims.starved_since = None;
         }
+        if let Some(at) = st.claim_paused_until(now) {
+            // Claim again as soon as the pause ends, not at the next maintenance pass.
+            if !std::mem::replace(&mut st.claims.wake_scheduled, true) {
+                self.redispatch_at(at);
+            }
+        }
         n
     }
 

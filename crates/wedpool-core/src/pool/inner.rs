@@ -54,7 +54,9 @@ impl PoolInner {
             if let Some(inner) = weak.upgrade() {
                 let mut events = Events::new();
                 let mut st = inner.lock();
+                // Whatever this timer was for, dispatch re-arms the timers still needed.
                 st.recovery.retry_scheduled = false;
+                st.claims.wake_scheduled = false;
                 let n = inner.dispatch(&mut st, &mut events);
                 drop(st);
                 inner.finish(n, events);

@@ -58,4 +58,6 @@ pub struct Claims {
     pub starved_since: Option<Instant>,
     /// A connection is being opened (unclaimed) to run a starved claim on.
     pub conn_opening: bool,
+    /// A timer will re-dispatch when the pause before the next claim (`after`) ends.
+    pub wake_scheduled: bool,
 }

@@ -153,6 +153,18 @@ impl PoolState {
             && self.openings_wanted(now) > 0
     }
 
+    /// When a claim held back only by the pause after the last one (`claims.after`) becomes
+    /// due; `None` when none is held back that way.
+    pub fn claim_paused_until(&self, now: Instant) -> Option<Instant> {
+        let at = self.claims.after.filter(|at| now < *at)?;
+        let due_then = self.claims.on
+            && self.fleet.known
+            && !self.claims.running
+            && self.live > 0
+            && self.openings_wanted(now) > 0;
+        due_then.then_some(at)
+    }
+
     /// How many more connections are wanted now (0 while backing off or closed).
     pub fn openings_wanted(&self, now: Instant) -> usize {
         if self.closed || self.backing_off(now) {
