@@ -136,7 +136,7 @@ async fn while_the_password_is_rejected_every_waiter_and_newcomer_fails_at_once(
     let server = FakeServer::new();
     server.answer_otherwise(Answer::Hang);
     server.script([Answer::RejectPassword]);
-    let pool = fake_pool(&server, |o| o.max = Some(2.0));
+    let pool = fake_pool(&server, |o| o.base_pool_size_mut().max = Some(2.0));
     let waiters: Vec<_> = (0..3)
         .map(|_| {
             let pool = pool.clone();
