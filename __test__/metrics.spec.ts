@@ -44,4 +44,31 @@ describe('metrics', () => {
     await pool.query('select 1');
     expect(await registry.metrics()).toContain('wedpool_acquired_total{pool="prom-client-spec"} 2');
   });
+
+  it('the prom-client bridge and the text exposition carry the same families, types and samples', async () => {
+    const pool = makePool({ applicationName: 'agree "spec"\\x', basePoolSize: { max: 2 }, emergencyReservedConnections: 1, weddingCalendar: { timezones: ['UTC'] } });
+    pool.setCalendarTime(SATURDAY);
+    await pool.query('select 1');
+    await pool.query('select 1', [], { isWeddingCritical: true });
+    const registry = new Registry();
+    registerPrometheusMetrics(pool, registry);
+    // Read both in one turn of the event loop, so they see the same pool.
+    const [fromBridge, text] = await Promise.all([registry.metrics(), Promise.resolve(pool.metrics())]);
+    // Series with their labels as written, and values compared as numbers (prom-client writes
+    // JavaScript's number text, WedPool Rust's: 5e-7 and 0.0000005 are the same sample).
+    const samples = (exposition: string) =>
+      exposition
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const headers = (exposition: string) => exposition.split('\n').filter((l) => l.startsWith('# ')).sort();
+    expect(samples(text).length).toBeGreaterThan(60);
+    expect(samples(fromBridge)).toEqual(samples(text));
+    expect(headers(fromBridge)).toEqual(headers(text));
+    const families = pool.metricFamilies();
+    const typed = headers(text).filter((l) => l.startsWith('# TYPE')).map((l) => l.split(' ').slice(2).join(' '));
+    expect(families.map((f) => `${f.name} ${f.type}`).sort()).toEqual(typed);
+    expect(families.find((f) => f.name === 'wedpool_acquire_wait_seconds')).toMatchObject({ type: 'histogram' });
+  });
 });

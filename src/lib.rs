@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod events;
 mod guard;
+mod metrics;
 mod options;
 mod pool;
 mod pool_query;

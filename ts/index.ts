@@ -43,10 +43,12 @@ export type {
   PoolEvents,
   RemoveReason,
   HealthReport,
+  MetricFamily,
+  MetricSample,
 } from './types';
 export type { EndOptions, PoolEventArgs } from './pool';
 export type { TransactionOptions, TransactionAttempt, IsolationLevel, CommitResolvedEvent } from './transaction';
 export type { FleetBudgetOptions, TrafficLearningOptions } from './options';
 export type { TlsPoolOptions, SslOptions, SslMode, Pem } from './tls-options';
 export type { ScalingPlan, PlannedChange } from './types';
-export { registerPrometheusMetrics, parseExposition, type PromRegistryLike } from './prometheus';
+export { registerPrometheusMetrics, type PromRegistryLike } from './prometheus';

@@ -22,7 +22,7 @@ import {
   type ConnectErrorKind,
 } from './errors';
 import { loadNativeBinding, type PackageDescription } from './native-loader';
-import type { PoolStats } from './types';
+import type { MetricFamily, PoolStats } from './types';
 
 const binding = loadNativeBinding<typeof Binding>(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,6 +67,7 @@ export type NativeTrafficLearningOptions = Binding.TrafficLearningOptions;
 export type NativeHealth = Binding.NativeHealth;
 export type NativeCommitOutcome = Binding.NativeCommitOutcome;
 export type NativeConnectionDetails = Binding.NativeConnectionDetails;
+export type NativeMetricFamily = Binding.NativeMetricFamily;
 
 export const { createPool, NativeConnection: NativeConnectionClass } = binding;
 
@@ -97,6 +98,20 @@ export function toPublicStats(s: NativeStats): PoolStats {
     serverFull: s.serverFull,
     budget: s.budget ?? null,
   };
+}
+
+/** Converts native metric families to the public shape (labels as an object, in order). */
+export function toMetricFamilies(families: NativeMetricFamily[]): MetricFamily[] {
+  return families.map((f) => ({
+    name: f.name,
+    help: f.help,
+    type: f.type as MetricFamily['type'],
+    samples: f.samples.map((s) => {
+      const labels: Record<string, string> = {};
+      s.labelNames.forEach((name, i) => (labels[name] = s.labelValues[i]!));
+      return { name: s.name, labels, value: s.value };
+    }),
+  }));
 }
 
 function causeOf(e: NativeError): ConnectionError | undefined {

@@ -11,6 +11,7 @@ import {
   isNativeError,
   throwIfError,
   toError,
+  toMetricFamilies,
   toPublicStats,
   unwrap,
   type NativeConnection,
@@ -29,6 +30,7 @@ import type {
   AcquireOptions,
   DatabaseContext,
   HealthReport,
+  MetricFamily,
   PoolEvents,
   PoolStats,
   QueryOptions,
@@ -349,6 +351,14 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   /** Prometheus text exposition: gauges, counters and the acquire-wait histogram per class. */
   metrics(): string {
     return unwrap(this.#native.metrics());
+  }
+
+  /**
+   * The same metrics as data — family name, help, type, samples with labels — for
+   * integrations that would otherwise parse {@link metrics} (the prom-client bridge uses it).
+   */
+  metricFamilies(): MetricFamily[] {
+    return toMetricFamilies(unwrap(this.#native.metricFamilies()));
   }
 
   /** The learned hour-of-week traffic profile (JSON-serialisable), for `importTrafficProfile`. */

@@ -1,24 +1,20 @@
 /**
  * prom-client integration: `registerPrometheusMetrics(pool, register)` adds the pool's metrics
  * to a prom-client registry, so `await register.metrics()` includes them. prom-client is not a
- * dependency of WedPool: any registry with prom-client's `registerMetric` works.
+ * dependency of WedPool: any registry with prom-client's `registerMetric` works. The families
+ * come as data from the core (`pool.metricFamilies()`), the same data `pool.metrics()` renders
+ * as text; nothing is parsed.
  */
 import type { WeddingAwareConnectionPool } from './pool';
-
-/** One sample of a metric family. */
-interface Sample {
-  metricName: string;
-  labels: Record<string, string>;
-  value: number;
-}
+import type { MetricFamily } from './types';
 
 /** One family as prom-client's registry expects it from a metric's `get()`. */
-interface Family {
+interface PromFamily {
   name: string;
   help: string;
-  type: 'gauge' | 'counter' | 'histogram';
+  type: MetricFamily['type'];
   aggregator: 'sum';
-  values: Sample[];
+  values: Array<{ metricName: string; labels: Record<string, string>; value: number }>;
 }
 
 /** The part of a prom-client `Registry` this helper uses. */
@@ -27,33 +23,14 @@ export interface PromRegistryLike {
   getSingleMetric?(name: string): unknown;
 }
 
-const LABELS = /(\w+)="((?:[^"\\]|\\.)*)"/g;
-
-function unescape(value: string): string {
-  return value.replace(/\\(["\\n])/g, (_m, c: string) => (c === 'n' ? '\n' : c));
-}
-
-/** Parses WedPool's Prometheus text exposition into families. */
-export function parseExposition(text: string): Map<string, Family> {
-  const families = new Map<string, Family>();
-  let current: Family | undefined;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('# HELP ')) {
-      const [, name, help] = /^# HELP (\S+) (.*)$/.exec(line) ?? [];
-      current = { name, help, type: 'gauge', aggregator: 'sum', values: [] };
-      families.set(name, current);
-    } else if (line.startsWith('# TYPE ') && current) {
-      current.type = line.split(' ')[3] as Family['type'];
-    } else if (line && current) {
-      const match = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match) continue;
-      const labels: Record<string, string> = {};
-      for (const [, key, value] of (match[2] ?? '').matchAll(LABELS)) labels[key] = unescape(value);
-      const value = match[3] === '+Inf' ? Infinity : Number(match[3]);
-      current.values.push({ metricName: match[1], labels, value });
-    }
-  }
-  return families;
+function toPromFamily(family: MetricFamily): PromFamily {
+  return {
+    name: family.name,
+    help: family.help,
+    type: family.type,
+    aggregator: 'sum',
+    values: family.samples.map((s) => ({ metricName: s.name, labels: s.labels, value: s.value })),
+  };
 }
 
 /**
@@ -62,10 +39,10 @@ export function parseExposition(text: string): Map<string, Family> {
  */
 export function registerPrometheusMetrics(pool: WeddingAwareConnectionPool, register: PromRegistryLike): string[] {
   // One reading per scrape: prom-client asks every family within one turn of the event loop.
-  let cache: Map<string, Family> | undefined;
-  const read = (): Map<string, Family> => {
+  let cache: Map<string, PromFamily> | undefined;
+  const read = (): Map<string, PromFamily> => {
     if (!cache) {
-      cache = parseExposition(pool.metrics());
+      cache = new Map(pool.metricFamilies().map((f) => [f.name, toPromFamily(f)]));
       setImmediate(() => (cache = undefined));
     }
     return cache;

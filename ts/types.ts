@@ -221,3 +221,25 @@ export interface PoolEvents {
     context?: DatabaseContext;
   };
 }
+
+/** One sample of a {@link MetricFamily}. */
+export interface MetricSample {
+  /** Series name (a histogram's end in `_bucket`, `_sum`, `_count`). */
+  name: string;
+  /** Labels, in exposition order (`pool` first), values unescaped. */
+  labels: Record<string, string>;
+  /** The value. */
+  value: number;
+}
+
+/** One metric family of `pool.metricFamilies()`: what `pool.metrics()` renders as text. */
+export interface MetricFamily {
+  /** Family name (`wedpool_connections`, …). */
+  name: string;
+  /** Help text. */
+  help: string;
+  /** Prometheus type. */
+  type: 'gauge' | 'counter' | 'histogram';
+  /** Its samples. */
+  samples: MetricSample[];
+}

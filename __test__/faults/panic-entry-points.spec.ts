@@ -38,6 +38,7 @@ const POOL_SYNC: Record<string, [string, (pool: NativePool, profile: string) => 
   health: ['health', (p) => p.health()],
   scalingPlan: ['scalingPlan', (p) => p.scalingPlan()],
   metrics: ['metrics', (p) => p.metrics()],
+  metricFamilies: ['metricFamilies', (p) => p.metricFamilies()],
   exportTrafficProfile: ['exportTrafficProfile', (p) => p.exportTrafficProfile()],
   importTrafficProfile: ['importTrafficProfile', (p, profile) => p.importTrafficProfile(profile)],
   priorityOf: ['calculateConnectionPriority', (p) => p.priorityOf(0)],

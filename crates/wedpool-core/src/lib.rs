@@ -53,6 +53,7 @@ pub use conn::connector::{Connector, Driver, ServerConnector};
 pub use conn::query::{Field, Param, QueryResult, StatementMode};
 pub use error::{ConnectErrorKind, DatabaseErrorFields, ErrorCode, PoolError};
 pub use observe::events::{EventKind, EventSink, PoolEvent};
+pub use observe::exposition::{MetricFamily, MetricKind, MetricSample};
 pub use observe::health::{HealthReport, HealthState};
 pub use observe::remove_reason::RemoveReason;
 pub use observe::status::{PoolStats, ReservedStats};

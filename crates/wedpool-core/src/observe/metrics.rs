@@ -1,11 +1,12 @@
-//! Prometheus text exposition (format 0.0.4) of the pool: gauges for its shape and health,
-//! counters for what happened, and a histogram of acquire wait per priority class.
+//! The pool's metrics: gauges for its shape and health, counters for what happened, and a
+//! histogram of acquire wait per priority class, as [`MetricFamily`]s (rendered as Prometheus
+//! text by [`render_text`]).
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::time::Duration;
 
 use crate::admission::priority_class::PriorityClass;
+use crate::observe::exposition::{MetricFamily, MetricKind, MetricSample};
 use crate::observe::health::HealthState;
 use crate::observe::remove_reason::RemoveReason;
 use crate::observe::status::PoolStats;
@@ -72,115 +73,123 @@ pub struct MetricsInput<'a> {
     pub claims: &'a ClaimStats,
 }
 
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
+/// Builds families in order; every sample carries the `pool` label first.
+struct Families<'a> {
+    pool: &'a str,
+    out: Vec<MetricFamily>,
 }
 
-fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+impl Families<'_> {
+    fn family(&mut self, name: &str, kind: MetricKind, help: &str) -> &mut Self {
+        self.out.push(MetricFamily { name: name.into(), help: help.into(), kind, samples: Vec::new() });
+        self
+    }
+
+    /// A sample of the last family, named `suffix` after it, with `labels` after `pool`.
+    fn sample(&mut self, suffix: &str, labels: &[(&str, &str)], value: f64) -> &mut Self {
+        let family = self.out.last_mut().expect("a family before its samples");
+        let mut all = vec![("pool".to_string(), self.pool.to_string())];
+        all.extend(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        family.samples.push(MetricSample { name: format!("{}{suffix}", family.name), labels: all, value });
+        self
+    }
+
+    /// A family with one unlabelled (but for `pool`) sample.
+    fn single(&mut self, name: &str, kind: MetricKind, help: &str, value: f64) -> &mut Self {
+        self.family(name, kind, help).sample("", &[], value)
+    }
 }
 
-/// Renders the exposition text.
-pub fn render(m: &MetricsInput<'_>) -> String {
-    let mut out = String::new();
-    let pool = format!("pool=\"{}\"", escape(m.pool));
+/// The metric families, in exposition order.
+pub fn families(m: &MetricsInput<'_>) -> Vec<MetricFamily> {
+    use MetricKind::{Counter, Gauge, Histogram};
     let s = m.stats;
-    family(&mut out, "wedpool_connections", "gauge", "Open connections by state.");
-    let _ = writeln!(out, "wedpool_connections{{{pool},state=\"idle\"}} {}", s.idle);
-    let _ = writeln!(out, "wedpool_connections{{{pool},state=\"in_use\"}} {}", s.in_use);
-    let _ = writeln!(out, "wedpool_connections{{{pool},state=\"pending\"}} {}", s.pending);
-    family(&mut out, "wedpool_size", "gauge", "Open connections.");
-    let _ = writeln!(out, "wedpool_size{{{pool}}} {}", s.size);
-    family(&mut out, "wedpool_waiting", "gauge", "Callers waiting for a connection.");
-    let _ = writeln!(out, "wedpool_waiting{{{pool}}} {}", s.waiting);
-    family(
-        &mut out,
-        "wedpool_reserved",
-        "gauge",
-        "Emergency reserve: configured slots, warm idle connections and slots in use.",
+    let mut f = Families { pool: m.pool, out: Vec::new() };
+    let n = |v: usize| v as f64;
+    f.family("wedpool_connections", Gauge, "Open connections by state.")
+        .sample("", &[("state", "idle")], n(s.idle))
+        .sample("", &[("state", "in_use")], n(s.in_use))
+        .sample("", &[("state", "pending")], n(s.pending));
+    f.single("wedpool_size", Gauge, "Open connections.", n(s.size));
+    f.single("wedpool_waiting", Gauge, "Callers waiting for a connection.", n(s.waiting));
+    f.family("wedpool_reserved", Gauge, "Emergency reserve: configured slots, warm idle connections and slots in use.")
+        .sample("", &[("state", "size")], n(s.reserved.size))
+        .sample("", &[("state", "idle")], n(s.reserved.idle))
+        .sample("", &[("state", "in_use")], n(s.reserved.in_use));
+    f.family("wedpool_target", Gauge, "Scaling target.").sample("", &[("bound", "min")], n(s.min_size)).sample(
+        "",
+        &[("bound", "max")],
+        n(s.max_size),
     );
-    let _ = writeln!(out, "wedpool_reserved{{{pool},state=\"size\"}} {}", s.reserved.size);
-    let _ = writeln!(out, "wedpool_reserved{{{pool},state=\"idle\"}} {}", s.reserved.idle);
-    let _ = writeln!(out, "wedpool_reserved{{{pool},state=\"in_use\"}} {}", s.reserved.in_use);
-    family(&mut out, "wedpool_target", "gauge", "Scaling target.");
-    let _ = writeln!(out, "wedpool_target{{{pool},bound=\"min\"}} {}", s.min_size);
-    let _ = writeln!(out, "wedpool_target{{{pool},bound=\"max\"}} {}", s.max_size);
-    family(&mut out, "wedpool_wedding_day", "gauge", "1 on a wedding day, else 0.");
-    let _ = writeln!(out, "wedpool_wedding_day{{{pool}}} {}", u8::from(s.wedding_day));
-    family(&mut out, "wedpool_health", "gauge", "1 for the current health state, 0 for the others.");
+    f.single("wedpool_wedding_day", Gauge, "1 on a wedding day, else 0.", f64::from(u8::from(s.wedding_day)));
+    f.family("wedpool_health", Gauge, "1 for the current health state, 0 for the others.");
     for state in [HealthState::Healthy, HealthState::Degraded, HealthState::Down] {
-        let _ = writeln!(out, "wedpool_health{{{pool},state=\"{}\"}} {}", state.as_str(), u8::from(state == m.health));
+        f.sample("", &[("state", state.as_str())], f64::from(u8::from(state == m.health)));
     }
-    family(&mut out, "wedpool_acquired_total", "counter", "Connections handed to callers.");
-    let _ = writeln!(out, "wedpool_acquired_total{{{pool}}} {}", s.acquired);
-    family(&mut out, "wedpool_acquire_timeouts_total", "counter", "Acquires that timed out.");
-    let _ = writeln!(out, "wedpool_acquire_timeouts_total{{{pool}}} {}", s.timeouts);
-    family(&mut out, "wedpool_shed_total", "counter", "Callers shed (queue full or database down).");
-    let _ = writeln!(out, "wedpool_shed_total{{{pool}}} {}", s.shed);
-    family(&mut out, "wedpool_connections_created_total", "counter", "Connections opened.");
-    let _ = writeln!(out, "wedpool_connections_created_total{{{pool}}} {}", s.created);
-    family(&mut out, "wedpool_connect_failures_total", "counter", "Failed connection attempts.");
-    let _ = writeln!(out, "wedpool_connect_failures_total{{{pool}}} {}", s.connect_failures);
-    family(
-        &mut out,
+    f.single("wedpool_acquired_total", Counter, "Connections handed to callers.", s.acquired as f64);
+    f.single("wedpool_acquire_timeouts_total", Counter, "Acquires that timed out.", s.timeouts as f64);
+    f.single("wedpool_shed_total", Counter, "Callers shed (queue full or database down).", s.shed as f64);
+    f.single("wedpool_connections_created_total", Counter, "Connections opened.", s.created as f64);
+    f.single("wedpool_connect_failures_total", Counter, "Failed connection attempts.", s.connect_failures as f64);
+    f.single(
         "wedpool_server_full_total",
-        "counter",
+        Counter,
         "Connection attempts refused because the server was full (53300): back-pressure, not an outage.",
+        s.server_full as f64,
     );
-    let _ = writeln!(out, "wedpool_server_full_total{{{pool}}} {}", s.server_full);
-    family(&mut out, "wedpool_connections_removed_total", "counter", "Connections closed, by reason.");
-    let mut removed: Vec<_> = m.removed_by_reason.iter().map(|(r, n)| (r.as_str(), n)).collect();
+    f.family("wedpool_connections_removed_total", Counter, "Connections closed, by reason.");
+    let mut removed: Vec<_> = m.removed_by_reason.iter().map(|(r, n)| (r.as_str(), *n)).collect();
     removed.sort_unstable();
-    for (reason, n) in removed {
-        let _ = writeln!(out, "wedpool_connections_removed_total{{{pool},reason=\"{reason}\"}} {n}");
+    for (reason, count) in removed {
+        f.sample("", &[("reason", reason)], count as f64);
     }
-    family(&mut out, "wedpool_scale_events_total", "counter", "Changes of the scaling target.");
-    let _ = writeln!(out, "wedpool_scale_events_total{{{pool}}} {}", m.scale_events);
+    f.single("wedpool_scale_events_total", Counter, "Changes of the scaling target.", m.scale_events as f64);
     let c = m.claims;
-    family(&mut out, "wedpool_fleet_claims_total", "counter", "Fleet claims, by outcome (ok: took the claim lock).");
-    let _ = writeln!(out, "wedpool_fleet_claims_total{{{pool},outcome=\"ok\"}} {}", c.claims);
-    let _ = writeln!(out, "wedpool_fleet_claims_total{{{pool},outcome=\"failed\"}} {}", c.failed);
-    family(&mut out, "wedpool_fleet_claimed_connections_total", "counter", "Connections opened under a fleet claim.");
-    let _ = writeln!(out, "wedpool_fleet_claimed_connections_total{{{pool}}} {}", c.granted);
-    family(
-        &mut out,
+    f.family("wedpool_fleet_claims_total", Counter, "Fleet claims, by outcome (ok: took the claim lock).")
+        .sample("", &[("outcome", "ok")], c.claims as f64)
+        .sample("", &[("outcome", "failed")], c.failed as f64);
+    f.single(
+        "wedpool_fleet_claimed_connections_total",
+        Counter,
+        "Connections opened under a fleet claim.",
+        c.granted as f64,
+    );
+    f.single(
         "wedpool_fleet_claim_lock_wait_seconds_total",
-        "counter",
+        Counter,
         "Time spent waiting for the claim lock.",
+        c.lock_wait.as_secs_f64(),
     );
-    let _ = writeln!(out, "wedpool_fleet_claim_lock_wait_seconds_total{{{pool}}} {}", c.lock_wait.as_secs_f64());
-    family(&mut out, "wedpool_fleet_claim_lock_held_seconds_total", "counter", "Time spent holding the claim lock.");
-    let _ = writeln!(out, "wedpool_fleet_claim_lock_held_seconds_total{{{pool}}} {}", c.lock_held.as_secs_f64());
-    family(
-        &mut out,
+    f.single(
+        "wedpool_fleet_claim_lock_held_seconds_total",
+        Counter,
+        "Time spent holding the claim lock.",
+        c.lock_held.as_secs_f64(),
+    );
+    f.single(
         "wedpool_fleet_claim_overhead_seconds_total",
-        "counter",
+        Counter,
         "Time fleet claims added to opening connections (their round trips and lock waits).",
+        c.overhead.as_secs_f64(),
     );
-    let _ = writeln!(out, "wedpool_fleet_claim_overhead_seconds_total{{{pool}}} {}", c.overhead.as_secs_f64());
-    family(
-        &mut out,
-        "wedpool_acquire_wait_seconds",
-        "histogram",
-        "Time callers waited for a connection, by priority class.",
-    );
+    f.family("wedpool_acquire_wait_seconds", Histogram, "Time callers waited for a connection, by priority class.");
     for class in PriorityClass::ALL {
-        let c = class as usize;
-        let labels = format!("{pool},class=\"{}\"", class.as_str());
-        for (bound, n) in WAIT_BUCKETS.iter().zip(m.waits.buckets[c]) {
-            let _ = writeln!(out, "wedpool_acquire_wait_seconds_bucket{{{labels},le=\"{bound}\"}} {n}");
+        let (i, class) = (class as usize, class.as_str());
+        for (bound, count) in WAIT_BUCKETS.iter().zip(m.waits.buckets[i]) {
+            f.sample("_bucket", &[("class", class), ("le", &bound.to_string())], count as f64);
         }
-        let _ = writeln!(out, "wedpool_acquire_wait_seconds_bucket{{{labels},le=\"+Inf\"}} {}", m.waits.counts[c]);
-        let _ = writeln!(out, "wedpool_acquire_wait_seconds_sum{{{labels}}} {}", m.waits.sums[c]);
-        let _ = writeln!(out, "wedpool_acquire_wait_seconds_count{{{labels}}} {}", m.waits.counts[c]);
+        let count = m.waits.counts[i] as f64;
+        f.sample("_bucket", &[("class", class), ("le", "+Inf")], count);
+        f.sample("_sum", &[("class", class)], m.waits.sums[i]);
+        f.sample("_count", &[("class", class)], count);
     }
-    out
+    f.out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::exposition::render_text;
 
     #[test]
     fn histogram_buckets_are_cumulative() {
@@ -198,7 +207,7 @@ mod tests {
     fn exposition_has_help_type_and_escaped_labels() {
         let stats = PoolStats::default();
         let removed = BTreeMap::from([(RemoveReason::IdleTimeout, 2u64)]);
-        let text = render(&MetricsInput {
+        let text = render_text(&families(&MetricsInput {
             pool: "a\"b",
             stats: &stats,
             health: HealthState::Healthy,
@@ -206,9 +215,41 @@ mod tests {
             scale_events: 1,
             waits: &WaitHistogram::default(),
             claims: &ClaimStats::default(),
-        });
+        }));
         assert!(text.contains("# TYPE wedpool_acquire_wait_seconds histogram"));
         assert!(text.contains("wedpool_connections_removed_total{pool=\"a\\\"b\",reason=\"idle_timeout\"} 2"));
         assert!(text.contains("wedpool_health{pool=\"a\\\"b\",state=\"healthy\"} 1"));
+    }
+
+    #[test]
+    fn families_carry_what_the_text_shows() {
+        let stats = PoolStats { idle: 2, acquired: 5, ..Default::default() };
+        let mut waits = WaitHistogram::default();
+        waits.record(PriorityClass::Wedding, 0.02);
+        let input = MetricsInput {
+            pool: "app",
+            stats: &stats,
+            health: HealthState::Down,
+            removed_by_reason: &BTreeMap::new(),
+            scale_events: 0,
+            waits: &waits,
+            claims: &ClaimStats::default(),
+        };
+        let all = families(&input);
+        let waited = all.iter().find(|f| f.name == "wedpool_acquire_wait_seconds").unwrap();
+        assert_eq!(waited.kind, MetricKind::Histogram);
+        let count = waited.samples.iter().find(|s| {
+            s.name == "wedpool_acquire_wait_seconds_count" && s.labels.contains(&("class".into(), "wedding".into()))
+        });
+        assert_eq!(count.map(|s| s.value), Some(1.0));
+        let idle = &all[0].samples[0];
+        assert_eq!(
+            (idle.labels.clone(), idle.value),
+            (vec![("pool".into(), "app".into()), ("state".into(), "idle".into())], 2.0)
+        );
+        assert_eq!(
+            render_text(&all).lines().filter(|l| !l.starts_with('#')).count(),
+            all.iter().map(|f| f.samples.len()).sum::<usize>()
+        );
     }
 }

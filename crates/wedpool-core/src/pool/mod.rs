@@ -31,8 +31,9 @@ use crate::admission::queue::Ticket;
 use crate::clock::{self, CalendarClock};
 use crate::config::options::PoolConfig;
 use crate::observe::events::{EventSink, DEFAULT_EVENT_MASK};
+use crate::observe::exposition::{render_text, MetricFamily};
 use crate::observe::health::HealthReport;
-use crate::observe::metrics::{render, MetricsInput};
+use crate::observe::metrics::{families, MetricsInput};
 use crate::observe::status::PoolStats;
 use crate::pool::inner::PoolInner;
 use crate::pool::lease::Lease;
@@ -127,10 +128,15 @@ impl Pool {
         self.inner.lock().snapshot()
     }
 
-    /// Prometheus text exposition of the pool.
+    /// Prometheus text exposition of the pool (rendered from [`Pool::metric_families`]).
     pub fn metrics(&self) -> String {
+        render_text(&self.metric_families())
+    }
+
+    /// The pool's metric families as data: names, help, types, samples with labels.
+    pub fn metric_families(&self) -> Vec<MetricFamily> {
         let st = self.inner.lock();
-        render(&MetricsInput {
+        families(&MetricsInput {
             pool: &self.inner.config.connect.app,
             stats: &st.snapshot(),
             health: st.recovery.health.state(),
