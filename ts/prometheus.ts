@@ -38,12 +38,14 @@ function toPromFamily(family: MetricFamily): PromFamily {
  * pool at each scrape. Returns the registered family names.
  */
 export function registerPrometheusMetrics(pool: WeddingAwareConnectionPool, register: PromRegistryLike): string[] {
-  // One reading per scrape: prom-client asks every family within one turn of the event loop.
+  // One reading per scrape: `registry.metrics()` calls every family's `get()` synchronously, so
+  // a reading lasts until the next microtask (a later turn of the event loop could already see
+  // a query that completed in between, and a stale reading would hide it).
   let cache: Map<string, PromFamily> | undefined;
   const read = (): Map<string, PromFamily> => {
     if (!cache) {
       cache = new Map(pool.metricFamilies().map((f) => [f.name, toPromFamily(f)]));
-      setImmediate(() => (cache = undefined));
+      queueMicrotask(() => (cache = undefined));
     }
     return cache;
   };
