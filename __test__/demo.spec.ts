@@ -9,7 +9,6 @@ import { pathToFileURL } from 'node:url';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-// @ts-expect-error -- plain ESM helper without typings
 import { openPage } from '../scripts/demo/headless.mjs';
 import { DATABASE_URL } from './support/pool';
 

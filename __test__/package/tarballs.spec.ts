@@ -9,7 +9,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// @ts-expect-error -- plain ESM helper without typings
 import { GLIBC_FLOOR, compareVersions, glibcVersions, highestGlibc } from '../../scripts/package/glibc.mjs';
 import { ensurePackaged, packSkipReason, repoRoot, run, userEnv, type Packaged } from '../support/packaged';
 
@@ -126,7 +125,7 @@ describe.skipIf(skipReason !== null)('the tarballs in pkg/', () => {
     const glibc = highestGlibc(join(scratch, 'package', `wedpool.${packaged.platform}.node`));
     console.log(`package tarball spec: the packaged binary needs GLIBC_${glibc}`);
     expect(glibc).not.toBeNull();
-    expect(compareVersions(glibc, GLIBC_FLOOR)).toBeLessThanOrEqual(0);
+    expect(compareVersions(glibc!, GLIBC_FLOOR)).toBeLessThanOrEqual(0);
   });
 
   it('npm publish --dry-run accepts both tarballs', async () => {

@@ -1,5 +1,4 @@
 // Starts a throwaway PostgreSQL server when DATABASE_URL is not set (npm test sets it).
-// @ts-expect-error -- plain ESM helper without typings
 import { startThrowawayPostgres } from '../../scripts/lib/postgres.mjs';
 
 export default async function setup(): Promise<() => Promise<void>> {

@@ -16,6 +16,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { isRoot } from '../../scripts/lib/host.mjs';
+
 const run = promisify(execFile);
 
 /** A namespace with a forwarder to the server, and a switch to drop its packets. */
@@ -37,7 +39,7 @@ async function sh(cmd: string, args: string[]): Promise<void> {
 /** Why a namespace cannot be made here, or null when it can (root, ip and nft present). */
 export function netnsUnavailable(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_NET_ADMIN)';
+  if (!isRoot) return 'not root (network namespaces need CAP_NET_ADMIN)';
   for (const bin of ['/usr/sbin/ip', '/usr/sbin/nft']) {
     if (!existsSync(bin) && !existsSync(bin.replace('/usr/sbin', '/sbin'))) return `${bin.split('/').pop()} is not installed (apt-get install iproute2 nftables)`;
   }

@@ -3,7 +3,6 @@
 // package `pgbouncer`; `.ci/run` installs it): a missing one fails the spec, never skips it.
 import { afterAll, beforeAll } from 'vitest';
 
-// @ts-expect-error -- plain ESM helper without typings
 import { startPgBouncer } from '../../scripts/lib/pgbouncer.mjs';
 import { DATABASE_URL } from './pool';
 

@@ -2,14 +2,10 @@
 // that accepts connections and never answers (a connect that can only time out).
 import { createServer, type Server, type Socket } from 'node:net';
 
+import { freePort } from '../../scripts/lib/host.mjs';
+
 /** A port with no listener (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+export const closedPort = freePort;
 
 /** A server that accepts and stays silent. Call `close()` when done. */
 export async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {

@@ -18,10 +18,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 
-// @ts-expect-error -- plain ESM helper without typings
-import { startThrowawayPostgres } from '../../scripts/lib/postgres.mjs';
-// @ts-expect-error -- plain ESM helper without typings
-import { serverControl } from '../../scripts/lib/pg-ctl.mjs';
+import { serverControl, type ServerControl } from '../../scripts/lib/pg-ctl.mjs';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../scripts/lib/postgres.mjs';
 
 export const PASSWORD_ROLE = 'wedpool_pw';
 export const RIGHT_PASSWORD = 'right-password';
@@ -33,16 +31,7 @@ export interface ThrowawayOptions {
   passwordAuth?: boolean;
 }
 
-interface RawServer {
-  url: string;
-  port: number;
-  dataDir: string;
-  kind: 'debian' | 'embedded';
-  pause: (mode?: string) => unknown;
-  resume: () => unknown;
-  restart: (mode?: string) => unknown;
-  stop: () => unknown;
-}
+type RawServer = ThrowawayPostgres;
 
 export interface ThrowawayServer {
   /** Superuser URL (trust authentication). */
@@ -112,11 +101,11 @@ async function configurePasswordAuth(raw: RawServer): Promise<void> {
 /** Registers beforeAll/afterAll that start and stop a throwaway server for this spec file. */
 export function useThrowawayPostgres(options: ThrowawayOptions = {}): ThrowawayServer {
   let raw: RawServer | null = null;
-  let ctl: { pause(mode?: string): Promise<void>; resume(): Promise<void>; restart(mode?: string): Promise<void> } | null = null;
+  let ctl: ServerControl | null = null;
   let down = false;
 
   beforeAll(async () => {
-    raw = (await startThrowawayPostgres({ settings: options.settings ?? {} })) as RawServer;
+    raw = await startThrowawayPostgres({ settings: options.settings ?? {} });
     ctl = serverControl(raw);
     if (options.passwordAuth) await configurePasswordAuth(raw);
   }, 60_000);

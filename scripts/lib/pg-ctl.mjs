@@ -7,16 +7,15 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
+import { asPostgresUser } from './host.mjs';
 import { findPostgresBinaries } from './postgres.mjs';
-
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** Runs pg_ctl (as `postgres` when root); rejects with its output when it exits non-zero. */
 function pgCtl(args) {
   const bindir = findPostgresBinaries();
   if (!bindir) return Promise.reject(new Error('no PostgreSQL binaries (pg_ctl) found'));
   const bin = join(bindir, 'pg_ctl');
-  const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  const [cmd, argv] = asPostgresUser(bin, args);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -16,9 +16,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { freePort } from './postgres.mjs';
-
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+import { asPostgresUser, freePort, isRoot } from './host.mjs';
 
 /** The pgbouncer executable, or null when it is not installed. */
 export function findPgBouncer() {
@@ -76,7 +74,7 @@ export async function startPgBouncer(options) {
     const [uid, gid] = ['-u', '-g'].map((f) => Number(execFileSync('id', [f, 'postgres'], { encoding: 'utf8' }).trim()));
     for (const path of [dir, files.ini, files.users]) chownSync(path, uid, gid);
   }
-  const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, '-d', files.ini]] : [bin, ['-d', files.ini]];
+  const [cmd, argv] = asPostgresUser(bin, ['-d', files.ini]);
   const started = spawnSync(cmd, argv, { encoding: 'utf8' });
   if (started.status !== 0) {
     const log = existsSync(files.log) ? readFileSync(files.log, 'utf8') : '';

