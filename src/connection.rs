@@ -3,9 +3,11 @@
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::Either;
+use napi::Env;
 use napi_derive::napi;
 use wedpool_core::{Lease, PoolError};
 
+use crate::completions::Completions;
 use crate::error::NativeError;
 use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
 use crate::values::{params_from_js, JsParam, NativeResult};
@@ -15,6 +17,8 @@ use crate::values::{params_from_js, JsParam, NativeResult};
 #[napi]
 pub struct NativeConnection {
     lease: Mutex<Option<Arc<Lease>>>,
+    /// Where `querySubmit` settles: the pool's channel.
+    completions: Option<Completions>,
     process_id: i32,
     connection_id: f64,
     reserved: bool,
@@ -23,8 +27,9 @@ pub struct NativeConnection {
 }
 
 impl NativeConnection {
-    pub(crate) fn new(lease: Lease) -> Self {
+    pub(crate) fn new(lease: Lease, completions: Option<Completions>) -> Self {
         NativeConnection {
+            completions,
             process_id: lease.process_id(),
             connection_id: lease.connection_id() as f64,
             reserved: lease.reserved(),
@@ -72,28 +77,49 @@ impl NativeConnection {
         }))
     }
 
-    /// Runs one statement; with `textResults`, every cell is the server's text form. A panic
-    /// while it runs is an `INTERNAL_ERROR`, and the connection is closed when it is released
-    /// (its session state is unknown), never lent again.
+    /// Runs one statement; with `textResults`, every cell is the server's text form. Settles
+    /// `id` through the pool's completion channel; answers an error instead of submitting when
+    /// it cannot (then `id` is never settled). A panic while the statement runs is an
+    /// `INTERNAL_ERROR`, and the connection is closed when it is released (its session state is
+    /// unknown), never lent again.
     #[napi]
-    pub async fn query(
+    pub fn query_submit(
         &self,
+        env: Env,
+        id: u32,
         sql: String,
         #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
         timeout_millis: Option<f64>,
         text_results: Option<bool>,
-    ) -> Either<NativeResult, NativeError> {
-        let Some(lease) = self.current() else {
-            return Either::B(PoolError::ConnectionReleased.into());
-        };
-        let timeout = crate::pool::statement_millis(timeout_millis);
-        let params = params_from_js(params);
-        let run = lease.query_in_form(&sql, &params, timeout, text_results.unwrap_or(false));
-        let result = guarded_async("connection.query", run).await;
-        if result.is_err() {
-            lease.mark_broken();
-        }
-        answer_fallible(result.map(|r| r.map(NativeResult::from)))
+    ) -> Option<NativeError> {
+        let submitted = guarded("connection.querySubmit", || {
+            let Some(completions) = &self.completions else {
+                return Some(NativeError::internal(
+                    "WedPool internal error in connection.querySubmit: onCompletions was not called".into(),
+                ));
+            };
+            let lease = self.current();
+            let timeout = crate::pool::statement_millis(timeout_millis);
+            let params = params_from_js(params);
+            completions.submit(
+                &env,
+                "connection.query.settle",
+                id,
+                Box::pin(async move {
+                    let Some(lease) = lease else {
+                        return Either::B(PoolError::ConnectionReleased.into());
+                    };
+                    let run = lease.query_in_form(&sql, &params, timeout, text_results.unwrap_or(false));
+                    let result = guarded_async("connection.query", run).await;
+                    if result.is_err() {
+                        lease.mark_broken();
+                    }
+                    answer_fallible(result.map(|r| r.map(NativeResult::from)))
+                }),
+            );
+            None
+        });
+        submitted.unwrap_or_else(|internal| Some(*internal))
     }
 
     /// Before each COMMIT on this connection, ask the transaction's id (one round trip), so a

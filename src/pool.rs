@@ -207,7 +207,7 @@ impl NativePool {
     #[napi]
     pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<NativeConnection, i64, NativeError> {
         match guarded("getConnection", || self.pool.acquire_or_enqueue(&context_from_flags(flags))) {
-            Ok(Ok(Acquired::Ready(lease))) => Either3::A(NativeConnection::new(lease)),
+            Ok(Ok(Acquired::Ready(lease))) => Either3::A(NativeConnection::new(lease, self.completions.get().cloned())),
             Ok(Ok(Acquired::Queued(ticket))) => Either3::B(ticket as i64),
             Ok(Err(e)) => Either3::C(e.into()),
             Err(internal) => Either3::C(*internal),
@@ -223,7 +223,8 @@ impl NativePool {
             // to it goes back to the pool).
             let _ = guarded("cancel", || self.pool.cancel(ticket as u64));
         }
-        answer_fallible(waited.map(|result| result.map(NativeConnection::new)))
+        let completions = self.completions.get().cloned();
+        answer_fallible(waited.map(|result| result.map(|lease| NativeConnection::new(lease, completions))))
     }
 
     /// Removes a queued caller; its `wait` resolves to `ABORT_ERR`.

@@ -65,20 +65,25 @@ impl NativePool {
             let ctx = context_from_flags(flags);
             let params = params_from_js(params);
             let (acquire, statement) = (per_call_deadline(timeout_millis), statement_millis(query_timeout_millis));
-            completions.submit(&env, "query.execute", id, async move {
-                if observe != Some(true) {
-                    return match pool.query(&ctx, &sql, &params, acquire, statement).await {
-                        Ok(result) => Either::A(result.into()),
-                        Err(e) => Either::B(e.into()),
+            completions.submit(
+                &env,
+                "query.execute",
+                id,
+                Box::pin(async move {
+                    if observe != Some(true) {
+                        return match pool.query(&ctx, &sql, &params, acquire, statement).await {
+                            Ok(result) => Either::A(result.into()),
+                            Err(e) => Either::B(e.into()),
+                        };
+                    }
+                    let (result, checkout) = pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
+                    let outcome: Outcome = match result {
+                        Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
+                        Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
                     };
-                }
-                let (result, checkout) = pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
-                let outcome: Outcome = match result {
-                    Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
-                    Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
-                };
-                outcome
-            });
+                    outcome
+                }),
+            );
             None
         });
         submitted.unwrap_or_else(|internal| Some(*internal))

@@ -2,7 +2,7 @@
 import { inspect } from 'node:util';
 
 import { ConfigError, ConnectionReleasedError } from './errors';
-import { isNativeError, throwIfError, toError, unwrap, type NativeConnection, type NativeResult } from './native';
+import { isNativeError, throwIfError, toError, unwrap, type NativeConnection, type NativeError, type NativeResult } from './native';
 import type { QueryTracer } from './otel';
 import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
@@ -16,9 +16,16 @@ interface ConnectionDetails {
   waitedMillis: number;
 }
 
+/**
+ * @internal Submits one native call under a fresh id, settled through the pool's completion
+ * channel; `send` answers an error instead when it could not submit.
+ */
+export type Submit = (send: (id: number) => NativeError | null) => Promise<NativeResult | NativeError>;
+
 /** A connection lent to one caller. Call {@link PoolConnection.release} exactly once. */
 export class PoolConnection {
   readonly #native: NativeConnection;
+  readonly #submit: Submit;
   readonly #onRelease: (() => void) | undefined;
   readonly #tracer: QueryTracer | undefined;
   #released = false;
@@ -27,8 +34,9 @@ export class PoolConnection {
   #details: ConnectionDetails | undefined;
 
   /** @internal Created by the pool only. */
-  constructor(native: NativeConnection, onRelease?: () => void, tracer?: QueryTracer) {
+  constructor(native: NativeConnection, submit: Submit, onRelease?: () => void, tracer?: QueryTracer) {
     this.#native = native;
+    this.#submit = submit;
     this.#onRelease = onRelease;
     this.#tracer = tracer;
   }
@@ -102,7 +110,7 @@ export class PoolConnection {
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
       throw new ConfigError('queryTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(timeout)}`);
     }
-    return this.#traced(sql, async () => shapeResult<R>(unwrap(await this.#native.query(sql, wire, timeout)), options));
+    return this.#traced(sql, async () => shapeResult<R>(unwrap(await this.#submit((id) => this.#native.querySubmit(id, sql, wire, timeout))), options));
   }
 
   /**
@@ -113,7 +121,7 @@ export class PoolConnection {
     if (this.#released) throw new ConnectionReleasedError();
     checkSql(sql);
     const wire = prepareParams(params);
-    return this.#traced(sql, async () => unwrap(await this.#native.query(sql, wire, timeoutMillis, textResults)));
+    return this.#traced(sql, async () => unwrap(await this.#submit((id) => this.#native.querySubmit(id, sql, wire, timeoutMillis, textResults))));
   }
 
   /**

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 
-import { PoolConnection } from './connection';
+import { PoolConnection, type Submit } from './connection';
 import { contextFlags } from './context';
 import { AbortError, ConfigError, WedPoolError } from './errors';
 import {
@@ -193,9 +193,9 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   }
 
   #lend(native: NativeConnection, ctx: DatabaseContext | undefined, acquiredAt: string | undefined): PoolConnection {
-    if (acquiredAt === undefined) return new PoolConnection(native, undefined, this.#tracer);
+    if (acquiredAt === undefined) return new PoolConnection(native, this.#submit, undefined, this.#tracer);
     const started = Date.now();
-    const conn: PoolConnection = new PoolConnection(native, () => clearTimeout(timer), this.#tracer);
+    const conn: PoolConnection = new PoolConnection(native, this.#submit, () => clearTimeout(timer), this.#tracer);
     const timer = setTimeout(() => {
       if (conn.released) return;
       this.emit('leak', { processId: conn.processId, heldMillis: Date.now() - started, stack: acquiredAt, context: ctx });
@@ -248,11 +248,16 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     queryTimeout: number | undefined,
     observe?: boolean,
   ): Promise<NativeResult | NativeError> {
+    return this.#submit((id) => this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe));
+  }
+
+  /** Submits one native call under a fresh id (`send` answers an error when it could not). */
+  readonly #submit: Submit = (send) => {
     const id = (this.#nextId = (this.#nextId + 1) >>> 0);
-    const refused = this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe);
+    const refused = send(id);
     if (refused) return Promise.resolve(refused);
     return new Promise((resolve) => this.#settle.set(id, resolve));
-  }
+  };
 
   /**
    * Runs `fn` inside `BEGIN … COMMIT` on one connection and resolves with what `fn` returned;
