@@ -32,15 +32,27 @@ pub const MAX_TCP_USER_TIMEOUT_MILLIS: f64 = 2_147_483_647.0;
 /// What "no deadline" becomes where a `Duration` is needed (30 years, as tokio's far future).
 pub const NO_DEADLINE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 
+/// A number as JavaScript writes it in a message: `Infinity`, `-Infinity`, `NaN`, `1e+300`
+/// stay readable to the caller who wrote them (Rust would print `inf`).
+pub(crate) fn js(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        v.to_string()
+    }
+}
+
 /// A whole number option in `0..=limit`.
 pub(crate) fn count(field: &str, value: Option<f64>, default: usize, limit: usize) -> Result<usize, PoolError> {
     match value {
         None => Ok(default),
         Some(v) if !v.is_finite() || v < 0.0 || v.fract() != 0.0 => {
-            Err(PoolError::invalid_config(field, format!("must be a whole number of 0 or more, got {v}")))
+            Err(PoolError::invalid_config(field, format!("must be a whole number of 0 or more, got {}", js(v))))
         }
         Some(v) if v > limit as f64 => {
-            Err(PoolError::invalid_config(field, format!("must be at most {limit}, got {v}")))
+            Err(PoolError::invalid_config(field, format!("must be at most {limit}, got {}", js(v))))
         }
         Some(v) => Ok(v as usize),
     }
@@ -60,10 +72,13 @@ pub(crate) fn bounded_millis(
 ) -> Result<Duration, PoolError> {
     match value {
         None => Ok(Duration::from_millis(default_ms)),
-        Some(v) if v.is_nan() || v < 0.0 || v == f64::INFINITY => {
-            Err(PoolError::invalid_config(field, format!("must be a number of milliseconds of 0 or more, got {v}")))
+        Some(v) if v.is_nan() || v < 0.0 || v == f64::INFINITY => Err(PoolError::invalid_config(
+            field,
+            format!("must be a number of milliseconds of 0 or more, got {}", js(v)),
+        )),
+        Some(v) if v > limit => {
+            Err(PoolError::invalid_config(field, format!("must be at most {limit} ms, got {}", js(v))))
         }
-        Some(v) if v > limit => Err(PoolError::invalid_config(field, format!("must be at most {limit} ms, got {v}"))),
         Some(v) => Ok(Duration::from_micros((v * 1000.0) as u64)),
     }
 }
@@ -91,7 +106,7 @@ pub fn calendar_time(epoch_millis: f64) -> Result<chrono::DateTime<chrono::Utc>,
     if !(MIN_CALENDAR_MILLIS..=MAX_CALENDAR_MILLIS).contains(&epoch_millis) {
         return Err(PoolError::invalid_config(
             "calendarTime",
-            format!("must lie between the years 1 and 9999 (UTC), got {epoch_millis} ms since 1970"),
+            format!("must lie between the years 1 and 9999 (UTC), got {} ms since 1970", js(epoch_millis)),
         ));
     }
     chrono::DateTime::from_timestamp_millis(epoch_millis.floor() as i64)
@@ -124,6 +139,17 @@ mod tests {
         assert_eq!(field_of(calendar_time(MAX_CALENDAR_MILLIS + 1.0)), "calendarTime");
         assert_eq!(field_of(calendar_time(8.64e15)), "calendarTime");
         assert_eq!(field_of(calendar_time(f64::NAN)), "calendarTime");
+    }
+
+    #[test]
+    fn messages_write_numbers_as_javascript_does() {
+        let message = |r: Result<Duration, PoolError>| match r {
+            Err(PoolError::InvalidConfig { message, .. }) => message,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        };
+        assert!(message(millis("t", Some(f64::INFINITY), 5)).ends_with("got Infinity"));
+        assert!(message(millis("t", Some(f64::NAN), 5)).ends_with("got NaN"));
+        assert!(message(millis("t", Some(-f64::INFINITY), 5)).ends_with("got -Infinity"));
     }
 
     #[test]

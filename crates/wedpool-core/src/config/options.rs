@@ -12,7 +12,9 @@ use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 
 use crate::codec::int8_mode::Int8Mode;
-use crate::config::bounds::{count, deadline, millis, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_WAITING, NO_DEADLINE};
+use crate::config::bounds::{
+    count, deadline, js, millis, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_WAITING, NO_DEADLINE,
+};
 use crate::config::option_types::{PoolOptions, WeddingDate};
 use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
@@ -131,20 +133,24 @@ impl PoolConfig {
         if !multiplier.is_finite() || multiplier < 1.0 {
             return Err(PoolError::invalid_config(
                 "weddingDayMultiplier",
-                format!("must be a number of at least 1, got {multiplier}"),
+                format!("must be a number of at least 1, got {}", js(multiplier)),
             ));
         }
         if (max as f64 * multiplier).round() > MAX_POOL_SIZE as f64 {
             return Err(PoolError::invalid_config(
                 "weddingDayMultiplier",
                 format!(
-                    "basePoolSize.max × weddingDayMultiplier must be at most {MAX_POOL_SIZE} connections, got {max} × {multiplier}"
+                    "basePoolSize.max × weddingDayMultiplier must be at most {MAX_POOL_SIZE} connections, got {max} × {}",
+                    js(multiplier)
                 ),
             ));
         }
         let aging = options.priority_aging_per_second.unwrap_or(100.0);
         if !aging.is_finite() || aging < 0.0 {
-            return Err(PoolError::invalid_config("priorityAgingPerSecond", format!("must be 0 or more, got {aging}")));
+            return Err(PoolError::invalid_config(
+                "priorityAgingPerSecond",
+                format!("must be 0 or more, got {}", js(aging)),
+            ));
         }
         let cal = options.wedding_calendar.clone().unwrap_or_default();
         let lead_minutes = count("weddingCalendar.leadMinutes", cal.lead_minutes, 60, 24 * 60)?;
@@ -194,7 +200,7 @@ impl PoolConfig {
                 Some(a) => {
                     return Err(PoolError::invalid_config(
                         "trafficLearning.alpha",
-                        format!("must be in (0, 1], got {a}"),
+                        format!("must be in (0, 1], got {}", js(a)),
                     ))
                 }
             },

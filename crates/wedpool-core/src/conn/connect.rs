@@ -9,7 +9,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, RecyclingMethod, Runtime
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 
-use crate::config::bounds::{bounded_millis, deadline, MAX_KEEPALIVE_MILLIS, MAX_TCP_USER_TIMEOUT_MILLIS, NO_DEADLINE};
+use crate::config::bounds::{
+    bounded_millis, deadline, js, MAX_KEEPALIVE_MILLIS, MAX_TCP_USER_TIMEOUT_MILLIS, NO_DEADLINE,
+};
 use crate::config::conn_params::{parse_bool, take_params};
 use crate::config::option_types::PoolOptions;
 use crate::config::redact::{redact_collecting, redact_message};
@@ -103,7 +105,10 @@ impl ConnectSettings {
         }
         if let Some(port) = o.port {
             if !(1.0..=65535.0).contains(&port) || port.fract() != 0.0 {
-                return Err(PoolError::invalid_config("port", format!("must be a TCP port (1–65535), got {port}")));
+                return Err(PoolError::invalid_config(
+                    "port",
+                    format!("must be a TCP port (1–65535), got {}", js(port)),
+                ));
             }
             pg.port(port as u16);
         }
