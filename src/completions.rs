@@ -28,6 +28,7 @@ pub type Outcome = Either<NativeResult, NativeError>;
 pub type Work = std::pin::Pin<Box<dyn Future<Output = Outcome> + Send + 'static>>;
 
 /// Outcomes handed to JavaScript in one call: `[id, outcome, id, outcome, …]`.
+#[derive(Debug)]
 pub struct Batch(Vec<(u32, Outcome)>);
 
 impl ToNapiValue for Batch {
@@ -75,6 +76,15 @@ impl Shared {
 pub struct Completions {
     shared: Arc<Shared>,
     deliver: Arc<Deliver>,
+}
+
+/// How many calls are in flight; the queue and the thread-safe function are not shown.
+impl std::fmt::Debug for Completions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Completions")
+            .field("in_flight", &self.shared.in_flight.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Completions {

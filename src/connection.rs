@@ -14,6 +14,7 @@ use crate::values::{params_from_js, JsParam, NativeResult};
 
 /// A borrowed connection. A query in flight keeps it until the query ends, even if
 /// `release()` is called meanwhile.
+#[derive(Debug)]
 #[napi]
 pub struct NativeConnection {
     lease: Mutex<Option<Arc<Lease>>>,
@@ -49,6 +50,7 @@ impl NativeConnection {
 }
 
 /// What a connection's caller may read about it; fixed when it was lent.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeConnectionDetails {
     /// Backend process id.

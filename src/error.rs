@@ -8,6 +8,7 @@ use crate::pool::NativeStats;
 
 /// A WedPool error as a plain object. `wedpoolError` is always `true` so the facade can tell
 /// it from a result.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeError {
     /// Always true.

@@ -32,6 +32,7 @@ pub const EVENT_SCALE: u32 = EventKind::Scale as u32;
 pub const EVENT_HEALTH: u32 = EventKind::Health as u32;
 
 /// One event. Fields not relevant to its `type` are absent.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeEvent {
     /// `connect`, `acquire`, `release`, `remove` or `scale`.

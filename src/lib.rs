@@ -1,5 +1,6 @@
 //! N-API binding for WedPool. Conversions only: every decision lives in `wedpool-core`.
 //! Native classes carry the `Native` prefix and are wrapped by the TypeScript facade in `ts/`.
+#![deny(missing_docs, missing_debug_implementations)]
 #![deny(clippy::all)]
 
 mod completions;

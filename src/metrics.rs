@@ -10,6 +10,7 @@ use crate::guard::{answer, guarded};
 use crate::pool::NativePool;
 
 /// One sample of a family. Labels come as two parallel lists so their order survives.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeMetricSample {
     /// Series name (a histogram's end in `_bucket`, `_sum`, `_count`).
@@ -23,6 +24,7 @@ pub struct NativeMetricSample {
 }
 
 /// One metric family.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeMetricFamily {
     /// Family name.

@@ -14,6 +14,7 @@ use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
 use crate::options::read_options;
 
 /// `pool.commitOutcome(…)`.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeCommitOutcome {
     /// `committed`, `aborted` or `unknown`.
@@ -23,6 +24,7 @@ pub struct NativeCommitOutcome {
 }
 
 /// The emergency reserve in [`NativeStats`].
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeReservedStats {
     /// Configured emergency slots.
@@ -34,6 +36,7 @@ pub struct NativeReservedStats {
 }
 
 /// `pool.stats()`.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeStats {
     /// Open connections.
@@ -107,6 +110,7 @@ impl From<PoolStats> for NativeStats {
 }
 
 /// `pool.health()`.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeHealth {
     /// `healthy`, `degraded` or `down`.
@@ -120,6 +124,7 @@ pub struct NativeHealth {
 }
 
 /// A planned change of the scaling target.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativePlannedChange {
     /// When, in ms since the Unix epoch (calendar time).
@@ -133,6 +138,7 @@ pub struct NativePlannedChange {
 }
 
 /// `pool.scalingPlan()`.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeScalingPlan {
     /// Min now.
@@ -146,6 +152,7 @@ pub struct NativeScalingPlan {
 }
 
 /// The native pool. Only `ts/pool.ts` uses it.
+#[derive(Debug)]
 #[napi]
 pub struct NativePool {
     pub(crate) pool: Pool,

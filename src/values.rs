@@ -22,6 +22,7 @@ pub fn params_from_js(params: Vec<JsParam>) -> Vec<Param> {
 }
 
 /// One result cell on its way to JavaScript.
+#[derive(Debug)]
 pub struct Cell(pub Value);
 
 impl ToNapiValue for Cell {
@@ -45,6 +46,7 @@ impl ToNapiValue for Cell {
 }
 
 /// A result column, as node-postgres describes one.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeField {
     /// Column name.
@@ -67,6 +69,7 @@ pub struct NativeField {
 }
 
 /// A statement's result with rows as arrays; the facade shapes them.
+#[derive(Debug)]
 #[napi(object, object_from_js = false)]
 pub struct NativeResult {
     /// `SELECT`, `INSERT`, …
@@ -83,6 +86,7 @@ pub struct NativeResult {
 }
 
 /// The checkout a statement ran on: what a tracing span reports.
+#[derive(Debug)]
 #[napi(object)]
 pub struct NativeCheckout {
     /// The caller's priority.
