@@ -32,6 +32,8 @@ describe('bounds the machine can honour', () => {
     ['an infinite keepalive', { keepaliveMillis: Infinity }, 'keepaliveMillis'],
     ['maxWaiting of 1e9', { maxWaiting: 1e9 }, 'maxWaiting'],
     ['statementCacheSize of 1e9', { statementCacheSize: 1e9 }, 'statementCacheSize'],
+    ['pipelineDepth of 1e9', { pipelineDepth: 1e9 }, 'pipelineDepth'],
+    ['a fractional pipelineDepth', { pipelineDepth: 2.5 }, 'pipelineDepth'],
   ])('refuses %s naming the field', (_name, options, field) => {
     expect(fieldOf(options as WeddingPoolOptions)).toBe(field);
   });

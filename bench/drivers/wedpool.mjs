@@ -10,8 +10,12 @@ import { POOL_SIZE, SATURDAY, W5, W7 } from '../config.mjs';
 const require = createRequire(import.meta.url);
 const WEDNESDAY = new Date('2026-06-10T12:00:00Z');
 
+// `WEDPOOL_BENCH_PIPELINE_DEPTH=1 npm run bench …` measures WedPool without pipelining (the
+// default depth otherwise), for a before/after within one machine state.
+const PIPELINE = process.env.WEDPOOL_BENCH_PIPELINE_DEPTH ? { pipelineDepth: Number(process.env.WEDPOOL_BENCH_PIPELINE_DEPTH) } : {};
+
 function options(url, scenario) {
-  const common = { connectionString: url, applicationName: 'wedpool-bench', weddingCalendar: { timezones: ['UTC'], weekdays: ['saturday'] } };
+  const common = { connectionString: url, applicationName: 'wedpool-bench', weddingCalendar: { timezones: ['UTC'], weekdays: ['saturday'] }, ...PIPELINE };
   const size = (max) => ({ min: 0, max, idleTimeoutMillis: 0, acquireTimeoutMillis: 60_000 });
   switch (scenario) {
     case 'mixed-priority':

@@ -39,8 +39,8 @@ pub use codec::decode::DecodeOptions;
 pub use codec::int8_mode::Int8Mode;
 pub use codec::value::Value;
 pub use config::bounds::{
-    calendar_time, MAX_KEEPALIVE_MILLIS, MAX_MILLIS, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_TCP_USER_TIMEOUT_MILLIS,
-    MAX_WAITING, NO_DEADLINE,
+    calendar_time, DEFAULT_PIPELINE_DEPTH, MAX_KEEPALIVE_MILLIS, MAX_MILLIS, MAX_PIPELINE_DEPTH, MAX_POOL_SIZE,
+    MAX_STATEMENT_CACHE, MAX_TCP_USER_TIMEOUT_MILLIS, MAX_WAITING, NO_DEADLINE,
 };
 pub use config::option_types::{
     BasePoolSize, FleetBudgetOptions, Mirror, PoolOptions, TrafficLearningOptions, TypesOptions,

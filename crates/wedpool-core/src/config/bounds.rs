@@ -16,6 +16,12 @@ pub const MAX_POOL_SIZE: usize = 10_000;
 /// Queued callers at most (`maxWaiting`).
 pub const MAX_WAITING: usize = 1_000_000;
 
+/// `pool.query` statements in flight on one connection when `pipelineDepth` is not set.
+pub const DEFAULT_PIPELINE_DEPTH: usize = 8;
+
+/// `pipelineDepth` at most: deeper pipelines only lengthen the wait behind a slow statement.
+pub const MAX_PIPELINE_DEPTH: usize = 256;
+
 /// Prepared statements kept per connection at most (`statementCacheSize`).
 pub const MAX_STATEMENT_CACHE: usize = 100_000;
 

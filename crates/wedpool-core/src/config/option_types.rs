@@ -218,6 +218,8 @@ macro_rules! pool_option_types {
                 query_timeout_millis: Option<f64>,
                 #[doc = "Queued callers at most; beyond it the lowest priority is shed with `POOL_OVERLOADED` (default 10,000; at most 1,000,000)."]
                 max_waiting: Option<f64>,
+                #[doc = "`pool.query` statements in flight on one connection at most when every connection is busy and nobody is queued (default 8; 0 or 1: no pipelining; at most 256). Only statements without a deadline (no `queryTimeoutMillis`), outside transactions, with prepared statements on, are pipelined; `getConnection()` leases and transactions always have their connection to themselves."]
+                pipeline_depth: Option<f64>,
                 #[doc = "While the database is down, non-critical callers fail with `DATABASE_UNAVAILABLE` after waiting this long (default 500 ms; `Infinity`: wait)."]
                 unavailable_grace_millis: Option<f64>,
                 #[doc = "Keep max within this instance's share of the server's `max_connections`, shared by all live instances of `applicationName`."]

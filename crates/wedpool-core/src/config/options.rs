@@ -13,7 +13,8 @@ use chrono_tz::Tz;
 
 use crate::codec::int8_mode::Int8Mode;
 use crate::config::bounds::{
-    count, deadline, js, millis, MAX_POOL_SIZE, MAX_STATEMENT_CACHE, MAX_WAITING, NO_DEADLINE,
+    count, deadline, js, millis, DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH, MAX_POOL_SIZE, MAX_STATEMENT_CACHE,
+    MAX_WAITING, NO_DEADLINE,
 };
 use crate::config::option_types::{PoolOptions, WeddingDate};
 use crate::conn::connect::ConnectSettings;
@@ -55,6 +56,8 @@ pub struct PoolConfig {
     pub query_timeout: Option<Duration>,
     /// Queued callers at most.
     pub max_waiting: usize,
+    /// `pool.query` statements in flight on one connection at most (1: no pipelining).
+    pub pipeline_depth: usize,
     /// How long non-critical callers wait while the database is down.
     pub unavailable_grace: Duration,
     /// The zone in which wall-clock values (`date`, `timestamp`) are read.
@@ -182,7 +185,10 @@ impl PoolConfig {
         let fleet = options.fleet_budget.clone().unwrap_or_default();
         let alpha = options.traffic_learning.as_ref().and_then(|t| t.alpha);
         let int8 = options.types.as_ref().and_then(|t| t.int8.as_deref());
+        let pipeline_depth =
+            count("pipelineDepth", options.pipeline_depth, DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH)?.max(1);
         Ok(PoolConfig {
+            pipeline_depth,
             prepare,
             keepalive: connect.keepalive.max(Duration::from_millis(10)),
             max_lifetime: lifetime.filter(|d| !d.is_zero()),

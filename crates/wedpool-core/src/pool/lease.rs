@@ -166,6 +166,32 @@ impl Lease {
         timeout: Option<Duration>,
         text_results: bool,
     ) -> Result<QueryResult, PoolError> {
+        let (result, unsent) = self.run(sql, params, timeout, text_results).await;
+        self.lost_unsent.store(unsent, Ordering::Relaxed);
+        result
+    }
+
+    /// Runs one statement of a pipeline (see [`crate::pool::pipeline`]): other statements may
+    /// be in flight on the connection at the same time. Returns, with the result, whether it
+    /// failed with `CONNECTION_LOST` without having been sent — per call, since
+    /// [`Lease::lost_before_sending`] is shared by every statement on the lease.
+    pub(crate) async fn query_pipelined(&self, sql: &str, params: &[Param]) -> (Result<QueryResult, PoolError>, bool) {
+        self.run(sql, params, Some(Duration::ZERO), false).await
+    }
+
+    /// Whether more statements may be pipelined onto this connection: it is open and nothing
+    /// has marked it for closing.
+    pub(crate) fn takes_more(&self) -> bool {
+        !self.is_broken() && !self.conn().is_dead()
+    }
+
+    async fn run(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+        text_results: bool,
+    ) -> (Result<QueryResult, PoolError>, bool) {
         let config = &self.pool.config;
         let conn = self.conn();
         let decode = crate::codec::decode::DecodeOptions { text: text_results, ..config.decode_options() };
@@ -204,7 +230,7 @@ impl Lease {
                     Ok(result) => result,
                     Err(_) => {
                         self.cancel_in_background();
-                        return Err(PoolError::QueryTimeout { timeout: limit });
+                        return (Err(PoolError::QueryTimeout { timeout: limit }), false);
                     }
                 }
             }
@@ -212,7 +238,13 @@ impl Lease {
         self.track(sql, &result);
         self.notice_demotion(&result);
         let facts = LossFacts { unsent: closed_before, in_transaction, transaction_id: self.transaction_id() };
-        result.map_err(|e| self.explain_loss(classify(e, sql, facts)))
+        match result {
+            Ok(result) => (Ok(result), false),
+            Err(e) => {
+                let (error, unsent) = self.explain_loss(classify(e, sql, facts));
+                (Err(error), unsent)
+            }
+        }
     }
 
     /// Asks the server for the open transaction's id (`txid_current_if_assigned()`: none for a
@@ -293,16 +325,16 @@ impl Lease {
     }
 
     /// Adds the server's reason (e.g. 57P01 admin shutdown) to a bare "connection closed", and
-    /// remembers whether the statement was sent.
+    /// tells whether the statement failed with `CONNECTION_LOST` without having been sent.
     ///
     /// A bare "connection closed" together with an ending that is a server error means the
     /// server's FATAL arrived while nothing was in flight: the driver reads before it writes and
     /// stops at that error, so this statement was never written (the session was terminated
     /// while idle, e.g. by `pg_terminate_backend`). A FATAL for a statement that *was* written is
     /// delivered to that statement instead, as a database error.
-    fn explain_loss(&self, error: PoolError) -> PoolError {
+    fn explain_loss(&self, error: PoolError) -> (PoolError, bool) {
         let PoolError::ConnectionLost { message, sqlstate, sent, outcome_unknown, transaction_id } = error else {
-            return error;
+            return (error, false);
         };
         let (message, sqlstate, sent) = match (sqlstate, self.conn().fate.ending()) {
             (None, Some(ending)) => {
@@ -311,8 +343,14 @@ impl Lease {
             }
             (sqlstate, _) => (message, sqlstate, sent),
         };
-        self.lost_unsent.store(!sent, Ordering::Relaxed);
-        PoolError::ConnectionLost { message, sqlstate, sent, outcome_unknown: outcome_unknown && sent, transaction_id }
+        let error = PoolError::ConnectionLost {
+            message,
+            sqlstate,
+            sent,
+            outcome_unknown: outcome_unknown && sent,
+            transaction_id,
+        };
+        (error, !sent)
     }
 
     /// Whether the last statement failed with `CONNECTION_LOST` without having been sent: the

@@ -15,6 +15,7 @@ mod maintenance;
 mod opening;
 mod outage;
 pub(crate) mod outcome;
+pub(crate) mod pipeline;
 mod planning;
 mod query;
 mod shutdown;
@@ -102,6 +103,7 @@ impl Pool {
             next_connection_id: AtomicU64::new(1),
             claim_ready: AtomicBool::new(false),
             runtime,
+            pipelines: Default::default(),
         });
         inner.maintain();
         spawn_maintenance(&inner);

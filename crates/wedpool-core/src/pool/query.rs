@@ -14,7 +14,9 @@ impl Pool {
     /// most `query_timeout`, default `queryTimeoutMillis`) and releases the connection. When the
     /// connection turns out to have been ended by the server before the statement was sent
     /// (terminated while idle), the statement runs on another connection — at most
-    /// `UNSENT_RETRIES` times; a statement that was sent is never retried.
+    /// `UNSENT_RETRIES` times; a statement that was sent is never retried. When every connection
+    /// is busy and nobody is queued, a statement without a deadline may share a connection with
+    /// others (`pipelineDepth`; the README's Behaviour section says when and why).
     ///
     /// Fails as [`Pool::acquire`] and [`Lease::query`](crate::Lease::query) do.
     pub async fn query(
@@ -38,6 +40,9 @@ impl Pool {
         acquire_timeout: Option<Duration>,
         query_timeout: Option<Duration>,
     ) -> (Result<QueryResult, PoolError>, Option<CheckoutInfo>) {
+        if self.pipelines(sql, query_timeout) {
+            return self.query_pipelined(ctx, sql, params, acquire_timeout).await;
+        }
         let started = clock::now();
         let mut attempts = 0;
         loop {
