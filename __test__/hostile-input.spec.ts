@@ -94,20 +94,48 @@ describe('getConnection with a bad signal', () => {
     expect(pool.stats().inUse).toBe(0);
   });
 
-  it('cancels its ticket when addEventListener throws', async () => {
+  it('refuses an AbortSignal Proxy whose traps throw (ConfigError, the trap error as cause) before queueing', async () => {
     const pool = makePool({ basePoolSize: { max: 1, acquireTimeoutMillis: 10_000 } });
     const held = await pool.getConnection();
-    const signal = new AbortController().signal;
-    signal.addEventListener = () => {
-      throw new Error('hostile addEventListener');
-    };
-    await expect(pool.getConnection({}, { signal })).rejects.toThrow('hostile addEventListener');
+    const hostile = new Error('hostile trap');
+    const signal = new Proxy(new AbortController().signal, {
+      get: () => {
+        throw hostile;
+      },
+    });
+    const err = await pool.getConnection({}, { signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err).toMatchObject({ field: 'signal' });
+    expect((err as Error).cause).toBe(hostile);
     expect(pool.stats().waiting).toBe(0);
     held.release();
-    const next = await pool.getConnection({}, { timeoutMillis: 10_000 });
-    next.release();
     expect(pool.stats().inUse).toBe(0);
   });
+
+  it.each(['addEventListener', 'removeEventListener'] as const)(
+    'never calls an overridden %s: the wait still aborts, nothing stays queued or borrowed',
+    async (method) => {
+      const pool = makePool({ basePoolSize: { max: 1, acquireTimeoutMillis: 10_000 } });
+      const held = await pool.getConnection();
+      const controller = new AbortController();
+      controller.signal[method] = () => {
+        throw new Error(`hostile ${method}`);
+      };
+      const waiting = pool.getConnection({}, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(pool.stats().waiting).toBe(1);
+      controller.abort(new Error('caller gave up'));
+      await expect(waiting).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      expect(pool.stats().waiting).toBe(0);
+      // And when it is handed a connection instead, removing the listener cannot lose it.
+      const second = new AbortController();
+      second.signal[method] = controller.signal[method];
+      const granted = pool.getConnection({}, { signal: second.signal });
+      held.release();
+      (await granted).release();
+      expect(pool.stats().inUse).toBe(0);
+    },
+  );
 });
 
 describe('Infinity per call', () => {

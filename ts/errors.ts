@@ -174,8 +174,8 @@ export class AbortError extends WedPoolError {
 export class ConfigError extends WedPoolError {
   /** The invalid option. */
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`invalid option ${field}: ${message}`, 'INVALID_CONFIG');
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super(`invalid option ${field}: ${message}`, 'INVALID_CONFIG', options);
     this.field = field;
   }
 }

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 
 import { PoolConnection, type Submit } from './connection';
-import { contextFlags } from './context';
+import { checkTimeout, readField, snapshotAcquireOptions } from './acquire-options';
+import { contextFlags, snapshotContext } from './context';
 import { AbortError, ConfigError, WedPoolError } from './errors';
 import {
   createPool,
@@ -45,23 +46,6 @@ const NATIVE_EVENTS: Record<Exclude<keyof PoolEvents, 'leak' | 'commitResolved'>
 export interface EndOptions {
   /** How long in-flight work may run before it is cancelled (default 10,000 ms). */
   timeoutMillis?: number;
-}
-
-function checkTimeout(timeoutMillis: unknown, field = 'timeoutMillis'): number | undefined {
-  if (timeoutMillis === undefined) return undefined;
-  if (typeof timeoutMillis !== 'number' || !(timeoutMillis >= 0)) {
-    throw new ConfigError(field, `must be a number of milliseconds of 0 or more, got ${String(timeoutMillis)}`);
-  }
-  return timeoutMillis;
-}
-
-/** `signal` must be a real `AbortSignal`; anything else is refused before a ticket is queued. */
-function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) {
-    throw new ConfigError('signal', `must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
-  }
-  return signal;
 }
 
 function publicEvent(e: NativeEvent): Record<string, unknown> {
@@ -156,24 +140,26 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
    * `AcquireTimeoutError`, `AbortError`, `PoolClosedError`.
    */
   async getConnection(ctx?: DatabaseContext, options?: AcquireOptions): Promise<PoolConnection> {
-    const timeout = checkTimeout(options?.timeoutMillis);
-    const signal = checkSignal(options?.signal);
+    // Context and options are read once, before anything is queued: a throwing getter or a
+    // non-AbortSignal is a ConfigError naming the field, and nothing needs undoing.
+    const snapshot = snapshotContext(ctx);
+    const { timeoutMillis: timeout, signal } = snapshotAcquireOptions(options);
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-    const flags = contextFlags(ctx);
+    const flags = contextFlags(snapshot);
     const acquiredAt = this.#leakThresholdMillis > 0 ? new Error('connection acquired here').stack ?? '' : undefined;
     const first = unwrap(this.#native.acquireOrEnqueue(flags));
-    if (typeof first !== 'number') return this.#lend(first, ctx, acquiredAt);
+    if (typeof first !== 'number') return this.#lend(first, snapshot, acquiredAt);
     // From here until `wait` owns the ticket, any throw must cancel it: a ticket left queued
     // would later be handed a connection nobody releases.
     const ticket = first;
-    const onAbort = () => unwrap(this.#native.cancel(ticket));
+    let unwatch: (() => void) | undefined;
     let waiting: ReturnType<NativePool['wait']>;
     try {
-      signal?.addEventListener('abort', onAbort, { once: true });
+      unwatch = signal?.watch(() => unwrap(this.#native.cancel(ticket)));
       waiting = this.#native.wait(ticket, timeout);
     } catch (err) {
       unwrap(this.#native.cancel(ticket));
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
       throw err;
     }
     try {
@@ -186,9 +172,9 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
         result.release();
         throw new AbortError(undefined, { cause: signal.reason });
       }
-      return this.#lend(result, ctx, acquiredAt);
+      return this.#lend(result, snapshot, acquiredAt);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
     }
   }
 
@@ -216,19 +202,20 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   ): Promise<QueryResult<R>> {
     checkSql(sql);
     const wire = prepareParams(params);
-    if (options?.signal) {
-      const conn = await this.getConnection(ctx, options);
+    const snapshot = snapshotContext(ctx);
+    if (readField(options, 'signal') !== undefined) {
+      const conn = await this.getConnection(snapshot, options);
       try {
         return await conn.query<R>(sql, params, options);
       } finally {
         conn.release();
       }
     }
-    const timeout = checkTimeout(options?.timeoutMillis);
-    const queryTimeout = checkTimeout(options?.queryTimeoutMillis, 'queryTimeoutMillis');
+    const timeout = checkTimeout(readField(options, 'timeoutMillis'));
+    const queryTimeout = checkTimeout(readField(options, 'queryTimeoutMillis'), 'queryTimeoutMillis');
     const active = this.#tracer?.start(sql);
-    if (!active) return shapeResult<R>(unwrap(await this.#query(contextFlags(ctx), sql, wire, timeout, queryTimeout)), options);
-    const result = await this.#query(contextFlags(ctx), sql, wire, timeout, queryTimeout, true);
+    if (!active) return shapeResult<R>(unwrap(await this.#query(contextFlags(snapshot), sql, wire, timeout, queryTimeout)), options);
+    const result = await this.#query(contextFlags(snapshot), sql, wire, timeout, queryTimeout, true);
     const checkout = result.checkout ?? undefined;
     if (isNativeError(result)) {
       const error = toError(result);
@@ -289,7 +276,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
           }
         },
       },
-      ctx,
+      snapshotContext(ctx),
       fn,
       options,
     );
@@ -297,7 +284,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
 
   /** The priority `ctx` would get now (100, +1000 active wedding, +500 wedding day, +300 critical). */
   calculateConnectionPriority(ctx?: DatabaseContext): number {
-    return unwrap(this.#native.priorityOf(contextFlags(ctx)));
+    return unwrap(this.#native.priorityOf(contextFlags(snapshotContext(ctx))));
   }
 
   /** Whether the calendar says now is a wedding day in any configured timezone. */

@@ -113,20 +113,46 @@ function statement(random) {
   ]);
 }
 
-/** Contexts as careless callers pass them. */
-function context(random) {
-  const { pick, junk } = tools(random);
-  return pick([undefined, null, {}, { isActiveWedding: junk(), isWeddingCritical: junk() }, junk(), 'critical', [true]]);
-}
-
-/** Acquire options: bad signals, bad timeouts. */
-function acquireOptions(random) {
-  const { pick, junk, number } = tools(random);
-  const throwing = new AbortController().signal;
-  throwing.addEventListener = () => {
+/** A value whose every read throws: a throwing getter, or a Proxy whose traps throw. */
+function hostile(random, fields) {
+  const { pick } = tools(random);
+  const boom = () => {
     throw new Error('hostile');
   };
-  return pick([undefined, {}, { signal: junk() }, { signal: { aborted: false } }, { signal: throwing }, { timeoutMillis: number() }, { timeoutMillis: junk() }, junk()]);
+  const getters = () => Object.defineProperty({}, pick(fields), { enumerable: true, get: boom });
+  const proxy = () => new Proxy({}, { get: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, has: boom });
+  const flipping = () => {
+    let reads = 0;
+    return Object.defineProperty({}, pick(fields), { enumerable: true, get: () => (++reads === 1 ? true : boom()) });
+  };
+  return pick([getters, proxy, flipping])();
+}
+
+const CONTEXT_FIELDS = ['isActiveWedding', 'isWeddingDay', 'isCriticalOperation', 'isWeddingCritical', 'weddingId', 'operation'];
+
+/** Contexts as careless and hostile callers pass them. */
+function context(random) {
+  const { pick, junk } = tools(random);
+  return pick([undefined, null, {}, { isActiveWedding: junk(), isWeddingCritical: junk() }, junk(), 'critical', [true], hostile(random, CONTEXT_FIELDS)]);
+}
+
+/** Acquire options: bad signals (look-alikes, Proxies, overridden methods), bad timeouts, hostile reads. */
+function acquireOptions(random) {
+  const { pick, junk, number } = tools(random);
+  const boom = () => {
+    throw new Error('hostile');
+  };
+  const overridden = () => {
+    const signal = new AbortController().signal;
+    signal[pick(['addEventListener', 'removeEventListener'])] = boom;
+    return signal;
+  };
+  const proxied = () => new Proxy(new AbortController().signal, { get: (t, k) => (k === 'aborted' ? false : Reflect.get(t, k)) });
+  const throwingAborted = () => Object.defineProperty(new AbortController().signal, 'aborted', { get: boom });
+  return pick([
+    undefined, {}, { signal: junk() }, { signal: { aborted: false } }, { signal: overridden() }, { signal: proxied() },
+    { signal: throwingAborted() }, { timeoutMillis: number() }, { timeoutMillis: junk() }, junk(), hostile(random, ['signal', 'timeoutMillis']),
+  ]);
 }
 
 module.exports = { rng, CANARY, options, connectionString, calendarTime, profile, parameter, statement, context, acquireOptions };

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 
 import type { PoolConnection } from '../connection';
+import { snapshotContext } from '../context';
 import { AcquireTimeoutError, ConnectionLostError, PoolClosedError } from '../errors';
 import { WeddingAwareConnectionPool } from '../pool';
 import type { DatabaseContext } from '../types';
@@ -141,8 +142,10 @@ export class Pool extends EventEmitter implements ClientOwner {
     return undefined;
   }
 
-  async #acquire(ctx: DatabaseContext | undefined): Promise<PoolClient> {
+  async #acquire(given: DatabaseContext | undefined): Promise<PoolClient> {
     if (this.#ending) throw new PoolClosedError('Cannot use a pool after calling end on the pool');
+    // Read once: a getter must not answer differently (or throw) after a connection is held.
+    const ctx = snapshotContext(given);
     const wedpool = this.#wedpool ?? (await this.#pool());
     for (;;) {
       let connection: PoolConnection;
