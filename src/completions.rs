@@ -12,17 +12,27 @@ use std::future::Future;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Either, Function, ToNapiValue};
+use napi::bindgen_prelude::{Either, Either3, Function, ToNapiValue};
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 
+use crate::connection::NativeConnection;
 use crate::error::NativeError;
 use crate::guard::guarded_async;
 use crate::values::NativeResult;
 
-/// What a submitted call settles with.
-pub type Outcome = Either<NativeResult, NativeError>;
+/// What a submitted call settles with: a statement's result, a queued caller's connection, or
+/// an error.
+pub type Outcome = Either3<NativeResult, NativeConnection, NativeError>;
+
+/// A statement's outcome as an [`Outcome`].
+pub fn statement_outcome(outcome: Either<NativeResult, NativeError>) -> Outcome {
+    match outcome {
+        Either::A(result) => Either3::A(result),
+        Either::B(error) => Either3::C(error),
+    }
+}
 
 /// A submitted call's work.
 pub type Work = std::pin::Pin<Box<dyn Future<Output = Outcome> + Send + 'static>>;
@@ -115,7 +125,7 @@ impl Completions {
         napi::bindgen_prelude::spawn(async move {
             let outcome = match guarded_async(what, work).await {
                 Ok(outcome) => outcome,
-                Err(internal) => Either::B(*internal),
+                Err(internal) => Either3::C(*internal),
             };
             let first = {
                 let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());

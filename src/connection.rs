@@ -2,12 +2,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::Either;
+use napi::bindgen_prelude::{Either, Either3};
 use napi::Env;
 use napi_derive::napi;
 use wedpool_core::{Lease, PoolError};
 
-use crate::completions::Completions;
+use crate::completions::{statement_outcome, Completions};
 use crate::error::NativeError;
 use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
 use crate::values::{params_from_js, JsParam, NativeResult};
@@ -109,14 +109,14 @@ impl NativeConnection {
                 id,
                 Box::pin(async move {
                     let Some(lease) = lease else {
-                        return Either::B(PoolError::ConnectionReleased.into());
+                        return Either3::C(PoolError::ConnectionReleased.into());
                     };
                     let run = lease.query_in_form(&sql, &params, timeout, text_results.unwrap_or(false));
                     let result = guarded_async("connection.query", run).await;
                     if result.is_err() {
                         lease.mark_broken();
                     }
-                    answer_fallible(result.map(|r| r.map(NativeResult::from)))
+                    statement_outcome(answer_fallible(result.map(|r| r.map(NativeResult::from))))
                 }),
             );
             None

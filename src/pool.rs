@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use napi::bindgen_prelude::{Either, Either3, Unknown};
+use napi::Env;
 use napi_derive::napi;
 use wedpool_core::{Acquired, CommitOutcome, Pool, PoolConfig, PoolStats};
 
@@ -221,17 +222,43 @@ impl NativePool {
         }
     }
 
-    /// Waits for a queued caller's connection. After a panic the ticket is withdrawn.
+    /// Waits for a queued caller's connection and settles `id` with it (or the error) through
+    /// the completion channel. After a panic, or when it cannot submit (then `id` is never
+    /// settled and the error is the answer), the ticket is withdrawn.
     #[napi]
-    pub async fn wait(&self, ticket: i64, timeout_millis: Option<f64>) -> Either<NativeConnection, NativeError> {
-        let waited = guarded_async("wait", self.pool.wait(ticket as u64, per_call_deadline(timeout_millis))).await;
-        if waited.is_err() {
-            // Nobody waits for this ticket any more: withdraw it (a connection already handed
-            // to it goes back to the pool).
+    pub fn wait_submit(&self, env: Env, id: u32, ticket: i64, timeout_millis: Option<f64>) -> Option<NativeError> {
+        let submitted = guarded("wait", || {
+            let Some(completions) = self.completions.get() else {
+                return Some(NativeError::internal(
+                    "WedPool internal error in wait: onCompletions was not called".into(),
+                ));
+            };
+            let (pool, lent_with) = (self.pool.clone(), completions.clone());
+            let deadline = per_call_deadline(timeout_millis);
+            completions.submit(
+                &env,
+                "wait.settle",
+                id,
+                Box::pin(async move {
+                    let waited = guarded_async("wait.queued", pool.wait(ticket as u64, deadline)).await;
+                    if waited.is_err() {
+                        // Nobody waits for this ticket any more: withdraw it (a connection
+                        // already handed to it goes back to the pool).
+                        let _ = guarded("cancel", || pool.cancel(ticket as u64));
+                    }
+                    match answer_fallible(waited) {
+                        Either::A(lease) => Either3::B(NativeConnection::new(lease, Some(lent_with))),
+                        Either::B(error) => Either3::C(error),
+                    }
+                }),
+            );
+            None
+        });
+        let refused = submitted.unwrap_or_else(|internal| Some(*internal));
+        if refused.is_some() {
             let _ = guarded("cancel", || self.pool.cancel(ticket as u64));
         }
-        let completions = self.completions.get().cloned();
-        answer_fallible(waited.map(|result| result.map(|lease| NativeConnection::new(lease, completions))))
+        refused
     }
 
     /// Removes a queued caller; its `wait` resolves to `ABORT_ERR`.

@@ -1,7 +1,7 @@
 //! `pool.query` in one crossing: acquire, execute and release inside Rust, the outcome
 //! delivered through the pool's shared completion channel (`src/completions.rs`).
 
-use napi::bindgen_prelude::{Either, Function};
+use napi::bindgen_prelude::{Either3, Function};
 use napi::Env;
 use napi_derive::napi;
 
@@ -72,14 +72,14 @@ impl NativePool {
                 Box::pin(async move {
                     if observe != Some(true) {
                         return match pool.query(&ctx, &sql, &params, acquire, statement).await {
-                            Ok(result) => Either::A(result.into()),
-                            Err(e) => Either::B(e.into()),
+                            Ok(result) => Either3::A(result.into()),
+                            Err(e) => Either3::C(e.into()),
                         };
                     }
                     let (result, checkout) = pool.query_observed(&ctx, &sql, &params, acquire, statement).await;
                     let outcome: Outcome = match result {
-                        Ok(result) => Either::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
-                        Err(e) => Either::B(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
+                        Ok(result) => Either3::A(NativeResult { checkout: checkout.map(Into::into), ..result.into() }),
+                        Err(e) => Either3::C(NativeError { checkout: checkout.map(Into::into), ..e.into() }),
                     };
                     outcome
                 }),

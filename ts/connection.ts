@@ -20,7 +20,7 @@ interface ConnectionDetails {
  * @internal Submits one native call under a fresh id, settled through the pool's completion
  * channel; `send` answers an error instead when it could not submit.
  */
-export type Submit = (send: (id: number) => NativeError | null) => Promise<NativeResult | NativeError>;
+export type Submit = <T = NativeResult>(send: (id: number) => NativeError | null) => Promise<T | NativeError>;
 
 /** A connection lent to one caller. Call {@link PoolConnection.release} exactly once. */
 export class PoolConnection {

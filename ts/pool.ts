@@ -70,7 +70,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   #ended = false;
   #listening = false;
   /** Submitted native calls by id, settled by the batches `onCompletions` delivers. */
-  readonly #settle = new Map<number, (outcome: NativeResult | NativeError) => void>();
+  readonly #settle = new Map<number, (outcome: unknown) => void>();
   #nextId = 0;
 
   /** Validates options (throws `ConfigError` naming the field) and starts the pool. */
@@ -95,7 +95,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
           const id = batch[i] as number;
           const settle = this.#settle.get(id);
           this.#settle.delete(id);
-          settle?.(batch[i + 1] as NativeResult | NativeError);
+          settle?.(batch[i + 1]);
         }
       }),
     );
@@ -153,10 +153,10 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     // would later be handed a connection nobody releases.
     const ticket = first;
     let unwatch: (() => void) | undefined;
-    let waiting: ReturnType<NativePool['wait']>;
+    let waiting: Promise<NativeConnection | NativeError>;
     try {
       unwatch = signal?.watch(() => unwrap(this.#native.cancel(ticket)));
-      waiting = this.#native.wait(ticket, timeout);
+      waiting = this.#submit<NativeConnection>((id) => this.#native.waitSubmit(id, ticket, timeout));
     } catch (err) {
       unwrap(this.#native.cancel(ticket));
       unwatch?.();
@@ -243,7 +243,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     const id = (this.#nextId = (this.#nextId + 1) >>> 0);
     const refused = send(id);
     if (refused) return Promise.resolve(refused);
-    return new Promise((resolve) => this.#settle.set(id, resolve));
+    return new Promise((resolve) => this.#settle.set(id, resolve as (outcome: unknown) => void));
   };
 
   /**

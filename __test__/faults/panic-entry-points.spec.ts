@@ -49,10 +49,11 @@ const POOL_SYNC: Record<string, [string, (pool: NativePool, profile: string) => 
   onEvent: ['onEvent', (p) => p.onEvent(() => undefined)],
   onCompletions: ['onCompletions', (p) => p.onCompletions(() => undefined)],
   querySubmit: ['query', (p) => p.querySubmit(1, 0, 'select 1', [])],
+  waitSubmit: ['wait', (p) => p.waitSubmit(2, 0, 1)],
   end: ['end', (p) => p.end()],
 };
 /** Asynchronous pool methods, tested one by one below. */
-const POOL_ASYNC = ['ready', 'wait', 'commitOutcome', 'drain'];
+const POOL_ASYNC = ['ready', 'commitOutcome', 'drain'];
 
 /** Synchronous connection methods. */
 const CONNECTION_SYNC: Record<string, [string, (conn: NativeConnection) => unknown]> = {
@@ -140,13 +141,24 @@ describe('panic guards on every native entry point', () => {
     pool.end();
   });
 
-  it('a panic while waiting withdraws the ticket: nothing stays queued, the next caller is served', async () => {
+  it.each([
+    ['wait', 'submitting'],
+    ['wait.queued', 'while queued'],
+  ])('a panic in %s (%s) withdraws the ticket: nothing stays queued, the next caller is served', async (operation) => {
     const pool = nativePool(1);
+    const delivered = new Promise<unknown[]>((resolve) => pool.onCompletions(resolve));
     const held = await acquired(pool);
     const ticket = pool.acquireOrEnqueue(0);
     expect(typeof ticket).toBe('number');
-    binding.__injectPanicForTest('wait');
-    expectInternal(await pool.wait(ticket as number, 5_000), 'wait');
+    binding.__injectPanicForTest(operation);
+    const refused = pool.waitSubmit(1, ticket as number, 5_000);
+    if (operation === 'wait') expectInternal(refused, operation);
+    else {
+      expect(refused).toBeNull();
+      const [id, outcome] = await delivered;
+      expect(id).toBe(1);
+      expectInternal(outcome, operation);
+    }
     expect(pool.stats()).toMatchObject({ waiting: 0, inUse: 1 });
     held.release(false);
     const next = await acquired(pool);
