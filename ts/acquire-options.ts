@@ -5,6 +5,7 @@
  * throw the caller's own error out of the pool nor strand a queued ticket or a borrowed
  * connection.
  */
+import { describeValue } from './describe';
 import { ConfigError } from './errors';
 
 const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
@@ -70,7 +71,7 @@ export function readField(options: unknown, field: string): unknown {
 export function checkTimeout(timeoutMillis: unknown, field = 'timeoutMillis'): number | undefined {
   if (timeoutMillis === undefined) return undefined;
   if (typeof timeoutMillis !== 'number' || !(timeoutMillis >= 0)) {
-    throw new ConfigError(field, `must be a number of milliseconds of 0 or more, got ${typeof timeoutMillis === 'object' || typeof timeoutMillis === 'function' ? typeof timeoutMillis : String(timeoutMillis)}`);
+    throw new ConfigError(field, `must be a number of milliseconds of 0 or more, got ${describeValue(timeoutMillis)}`);
   }
   return timeoutMillis;
 }
@@ -80,4 +81,19 @@ export function snapshotAcquireOptions(options: unknown): AcquireSnapshot {
   const timeoutMillis = checkTimeout(readField(options, 'timeoutMillis'));
   const signal = AcquireSignal.from(readField(options, 'signal'));
   return { timeoutMillis, signal };
+}
+
+/**
+ * Reads the named fields of a caller's options object once each into a plain object (only the
+ * fields it sets); a read that throws is `ConfigError` naming the field. `undefined`/`null`
+ * stay `undefined`.
+ */
+export function snapshotFields<T extends object>(options: T | undefined, fields: readonly (keyof T & string)[]): T | undefined {
+  if (options === undefined || options === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = readField(options, field);
+    if (value !== undefined) out[field] = value;
+  }
+  return out as T;
 }

@@ -1,12 +1,17 @@
 /** A connection borrowed from the pool. */
 import { inspect } from 'node:util';
 
+import { snapshotFields } from './acquire-options';
+import { describeValue } from './describe';
 import { ConfigError, ConnectionReleasedError } from './errors';
 import { isNativeError, throwIfError, toError, unwrap, type NativeConnection, type NativeError, type NativeResult } from './native';
 import type { QueryTracer } from './otel';
 import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
 import type { QueryOptions, QueryParam, QueryResult } from './types';
+
+/** The query options read, each once, from what the caller passed. */
+const QUERY_OPTION_FIELDS = ['rowMode', 'queryTimeoutMillis'] as const;
 
 interface ConnectionDetails {
   processId: number;
@@ -101,14 +106,15 @@ export class PoolConnection {
   async query<R = Record<string, unknown>>(
     sql: string,
     params?: readonly QueryParam[],
-    options?: QueryOptions,
+    given?: QueryOptions,
   ): Promise<QueryResult<R>> {
     if (this.#released) throw new ConnectionReleasedError();
     checkSql(sql);
     const wire = prepareParams(params);
+    const options = snapshotFields(given, QUERY_OPTION_FIELDS);
     const timeout = options?.queryTimeoutMillis;
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-      throw new ConfigError('queryTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(timeout)}`);
+      throw new ConfigError('queryTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${describeValue(timeout)}`);
     }
     return this.#traced(sql, async () => shapeResult<R>(unwrap(await this.#submit((id) => this.#native.querySubmit(id, sql, wire, timeout))), options));
   }

@@ -184,8 +184,8 @@ export class ConfigError extends WedPoolError {
 export class InvalidParameterError extends WedPoolError {
   /** 0-based index of the parameter. */
   readonly index: number;
-  constructor(index: number, message: string) {
-    super(`parameter $${index + 1} cannot be sent: ${message}`, 'INVALID_PARAMETER');
+  constructor(index: number, message: string, options?: { cause?: unknown }) {
+    super(`parameter $${index + 1} cannot be sent: ${message}`, 'INVALID_PARAMETER', options);
     this.index = index;
   }
 }

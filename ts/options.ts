@@ -7,6 +7,7 @@
  * Buffers in `ssl`, the process's timezone, narrower string types, and the options only the
  * facade uses (tracing, leak detection, the profile table).
  */
+import { describeValue, thrownText } from './describe';
 import { ConfigError } from './errors';
 import type {
   BasePoolSize,
@@ -85,13 +86,17 @@ function copyObject(field: string, value: unknown): Record<string, unknown> | un
   try {
     return { ...(value as Record<string, unknown>) };
   } catch (err) {
-    throw new ConfigError(field, `could not be read (${String((err as Error)?.message ?? err)})`);
+    throw new ConfigError(field, `could not be read (${thrownText(err)})`, { cause: err });
   }
 }
 
-function copyArray(value: unknown): unknown {
+function copyArray(field: string, value: unknown): unknown {
   // Holes of a sparse array read as undefined, which the checks below refuse.
-  return Array.isArray(value) ? Array.from(value) : value;
+  try {
+    return Array.isArray(value) ? Array.from(value) : value;
+  } catch (err) {
+    throw new ConfigError(field, `could not be read (${thrownText(err)})`, { cause: err });
+  }
 }
 
 /**
@@ -110,9 +115,9 @@ export function snapshotOptions(options: WeddingPoolOptions | undefined): Weddin
   snap.trafficLearning = copyObject('trafficLearning', snap.trafficLearning);
   const cal = copyObject('weddingCalendar', snap.weddingCalendar);
   if (cal) {
-    cal.weekdays = copyArray(cal.weekdays);
-    cal.timezones = copyArray(cal.timezones);
-    const dates = copyArray(cal.dates);
+    cal.weekdays = copyArray('weddingCalendar.weekdays', cal.weekdays);
+    cal.timezones = copyArray('weddingCalendar.timezones', cal.timezones);
+    const dates = copyArray('weddingCalendar.dates', cal.dates);
     cal.dates = Array.isArray(dates) ? dates.map((d) => copyObject('weddingCalendar.dates', d ?? 0)) : dates;
   }
   snap.weddingCalendar = cal;
@@ -122,7 +127,7 @@ export function snapshotOptions(options: WeddingPoolOptions | undefined): Weddin
 function checkTimerMillis(field: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !(value >= 0) || value > MAX_TIMER_MILLIS) {
-    throw new ConfigError(field, `must be a number of milliseconds from 0 to ${MAX_TIMER_MILLIS}, got ${String(value)}`);
+    throw new ConfigError(field, `must be a number of milliseconds from 0 to ${MAX_TIMER_MILLIS}, got ${describeValue(value)}`);
   }
 }
 

@@ -4,7 +4,8 @@
  * as array literals, Buffers as bytes, plain objects as JSON. Anything that cannot be sent is
  * rejected before the statement leaves the process.
  */
-import { InvalidParameterError, InvalidStatementError } from './errors';
+import { thrownText } from './describe';
+import { InvalidParameterError, InvalidStatementError, WedPoolError } from './errors';
 
 /** Refuses statement text that is not a string before anything is sent. */
 export function checkSql(sql: unknown): asserts sql is string {
@@ -96,7 +97,8 @@ function serialise(value: unknown, index: number, seen: Set<unknown>): WireParam
       break;
   }
   if (value === null) return null;
-  if (Buffer.isBuffer(value)) return value;
+  // A Proxy of a Buffer passes isBuffer but is not a view the native side can read.
+  if (Buffer.isBuffer(value) && ArrayBuffer.isView(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new InvalidParameterError(index, 'Invalid Date');
@@ -110,18 +112,34 @@ function serialise(value: unknown, index: number, seen: Set<unknown>): WireParam
     try {
       return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     } catch (err) {
-      throw new InvalidParameterError(index, `cannot be serialised as JSON (${(err as Error).message})`);
+      throw new InvalidParameterError(index, `cannot be serialised as JSON (${thrownText(err)})`, { cause: err });
     }
   } finally {
     seen.delete(value);
   }
 }
 
-/** Serialises every parameter; throws {@link InvalidParameterError} naming the first bad one. */
+/**
+ * Serialises every parameter; throws {@link InvalidParameterError} naming the first bad one.
+ * A read or conversion that throws (a getter, a Proxy trap, `toPostgres`, `toJSON`) is an
+ * `InvalidParameterError` for that parameter with what was thrown as its `cause`.
+ */
 export function prepareParams(values: readonly unknown[] | undefined): WireParam[] {
   if (values === undefined || values === null) return [];
   if (!Array.isArray(values)) throw new InvalidParameterError(0, 'parameters must be an array');
-  const out = new Array<WireParam>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = serialise(values[i], i, new Set());
+  let out: WireParam[];
+  try {
+    out = new Array<WireParam>(values.length);
+  } catch (cause) {
+    throw new InvalidParameterError(0, 'the parameter array cannot be read', { cause });
+  }
+  for (let i = 0; i < out.length; i++) {
+    try {
+      out[i] = serialise(values[i], i, new Set());
+    } catch (err) {
+      if (err instanceof WedPoolError) throw err;
+      throw new InvalidParameterError(i, 'reading or converting it threw', { cause: err });
+    }
+  }
   return out;
 }

@@ -3,8 +3,9 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 
 import { PoolConnection, type Submit } from './connection';
-import { checkTimeout, readField, snapshotAcquireOptions } from './acquire-options';
+import { checkTimeout, readField, snapshotAcquireOptions, snapshotFields } from './acquire-options';
 import { contextFlags, snapshotContext } from './context';
+import { thrownText } from './describe';
 import { AbortError, ConfigError, WedPoolError } from './errors';
 import {
   createPool,
@@ -53,6 +54,9 @@ function publicEvent(e: NativeEvent): Record<string, unknown> {
   for (const [key, value] of Object.entries(e)) if (key !== 'type' && value !== undefined && value !== null) out[key] = value;
   return out;
 }
+
+/** `Date.prototype.getTime` as the platform defines it. */
+const dateMillis = Date.prototype.getTime;
 
 /** {@link PoolEvents} in the shape Node's typed `EventEmitter` takes: each event's argument list. */
 export type PoolEventArgs = { [K in keyof PoolEvents]: [PoolEvents[K]] };
@@ -116,7 +120,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
           try {
             (this as EventEmitter).emit(event.type, publicEvent(event));
           } catch (err) {
-            process.emitWarning(`a WedPool '${event.type}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
+            process.emitWarning(`a WedPool '${event.type}' listener threw: ${thrownText(err)}`, 'WedPoolListenerWarning');
           }
         }),
       );
@@ -198,12 +202,14 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     sql: string,
     params?: readonly QueryParam[],
     ctx?: DatabaseContext,
-    options?: QueryOptions & AcquireOptions,
+    given?: QueryOptions & AcquireOptions,
   ): Promise<QueryResult<R>> {
     checkSql(sql);
     const wire = prepareParams(params);
     const snapshot = snapshotContext(ctx);
-    if (readField(options, 'signal') !== undefined) {
+    // Read once: the same values go to the acquire, the statement and the result's shape.
+    const options = snapshotFields(given, ['rowMode', 'queryTimeoutMillis', 'timeoutMillis', 'signal']);
+    if (options?.signal !== undefined) {
       const conn = await this.getConnection(snapshot, options);
       try {
         return await conn.query<R>(sql, params, options);
@@ -211,8 +217,8 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
         conn.release();
       }
     }
-    const timeout = checkTimeout(readField(options, 'timeoutMillis'));
-    const queryTimeout = checkTimeout(readField(options, 'queryTimeoutMillis'), 'queryTimeoutMillis');
+    const timeout = checkTimeout(options?.timeoutMillis);
+    const queryTimeout = checkTimeout(options?.queryTimeoutMillis, 'queryTimeoutMillis');
     const active = this.#tracer?.start(sql);
     if (!active) return shapeResult<R>(unwrap(await this.#query(contextFlags(snapshot), sql, wire, timeout, queryTimeout)), options);
     const result = await this.#query(contextFlags(snapshot), sql, wire, timeout, queryTimeout, true);
@@ -272,13 +278,13 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
           try {
             (this as EventEmitter).emit(event, payload);
           } catch (err) {
-            process.emitWarning(`a WedPool '${event}' listener threw: ${String(err)}`, 'WedPoolListenerWarning');
+            process.emitWarning(`a WedPool '${event}' listener threw: ${thrownText(err)}`, 'WedPoolListenerWarning');
           }
         },
       },
       snapshotContext(ctx),
       fn,
-      options,
+      snapshotFields(options, ['retries', 'resolveCommitOutcome', 'commitOutcomeTimeoutMillis', 'isolationLevel', 'signal', 'timeoutMillis']),
     );
   }
 
@@ -303,10 +309,18 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
    * years 1–9999 (UTC) are refused with `ConfigError` (`calendarTime`).
    */
   setCalendarTime(time: Date | null): void {
-    if (time !== null && !(time instanceof Date && !Number.isNaN(time.getTime()))) {
-      throw new ConfigError('calendarTime', 'must be a valid Date or null');
+    let millis: number | null = null;
+    if (time !== null) {
+      // The platform's getTime, read once: it brand-checks (a Proxy or look-alike throws) and
+      // ignores an overridden getTime/valueOf.
+      try {
+        millis = dateMillis.call(time);
+      } catch (cause) {
+        throw new ConfigError('calendarTime', 'must be a valid Date or null', { cause });
+      }
+      if (Number.isNaN(millis)) throw new ConfigError('calendarTime', 'must be a valid Date or null');
     }
-    const error = this.#native.setCalendarTime(time === null ? null : time.getTime());
+    const error = this.#native.setCalendarTime(millis);
     if (error) throw toError(error);
   }
 
@@ -316,7 +330,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
    * cancels it and closes the rest. Idempotent; Node can exit afterwards.
    */
   async end(options?: EndOptions): Promise<void> {
-    const timeout = checkTimeout(options?.timeoutMillis) ?? 10_000;
+    const timeout = checkTimeout(readField(options, 'timeoutMillis')) ?? 10_000;
     if (this.#ended) return;
     if (this.#profileStore) {
       this.#profileStore.stop();
@@ -367,7 +381,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     try {
       json = typeof profile === 'string' ? profile : JSON.stringify(profile);
     } catch (err) {
-      throw new ConfigError('trafficProfile', `is not JSON-serialisable (${String((err as Error)?.message ?? err)})`);
+      throw new ConfigError('trafficProfile', `is not JSON-serialisable (${thrownText(err)})`);
     }
     if (typeof json !== 'string') throw new ConfigError('trafficProfile', `must be a profile object or JSON text, got ${typeof profile}`);
     const error = this.#native.importTrafficProfile(json);

@@ -4,6 +4,7 @@
  */
 import type { PoolConnection } from './connection';
 import { contextFlags } from './context';
+import { describeValue } from './describe';
 import { CommitAbortedError, CommitOutcomeUnknownError, ConfigError, ConnectionLostError, DatabaseError, QueryTimeoutError, type WedPoolError } from './errors';
 import type { NativeCommitOutcome } from './native';
 import type { AcquireOptions, DatabaseContext, PoolEvents } from './types';
@@ -78,14 +79,14 @@ function knownNotCommitted(f: Failed): boolean {
 
 function checkOptions(options: TransactionOptions | undefined): { retries: number; deadline: number; begin: string } {
   const retries = options?.retries ?? 0;
-  if (!Number.isInteger(retries) || retries < 0) throw new ConfigError('retries', `must be a whole number of 0 or more, got ${String(retries)}`);
+  if (!Number.isInteger(retries) || retries < 0) throw new ConfigError('retries', `must be a whole number of 0 or more, got ${describeValue(retries)}`);
   const deadline = options?.commitOutcomeTimeoutMillis ?? 30_000;
   if (typeof deadline !== 'number' || !(deadline >= 0)) {
-    throw new ConfigError('commitOutcomeTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${String(deadline)}`);
+    throw new ConfigError('commitOutcomeTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${describeValue(deadline)}`);
   }
   const level = options?.isolationLevel;
   if (level !== undefined && !(level in ISOLATION)) {
-    throw new ConfigError('isolationLevel', `must be 'read committed', 'repeatable read' or 'serializable', got ${String(level)}`);
+    throw new ConfigError('isolationLevel', `must be 'read committed', 'repeatable read' or 'serializable', got ${describeValue(level)}`);
   }
   return { retries, deadline, begin: level ? ISOLATION[level] : 'BEGIN' };
 }

@@ -46,13 +46,23 @@ const CASES = {
   }),
   connectionStrings: async (r) => attempt(() => new WeddingAwareConnectionPool({ connectionString: gen.connectionString(r), fleetBudget: false }).end()),
   calendarTimes: async (r) => attempt(() => {
-    pool().setCalendarTime(new Date(gen.calendarTime(r)));
+    pool().setCalendarTime(gen.calendarTime(r));
     pool().scalingPlan();
     pool().isWeddingDay();
   }),
   profiles: async (r) => attempt(() => pool().importTrafficProfile(gen.profile(r))),
   parameters: async (r) => attempt(() => pool().query('SELECT $1::text AS v', [gen.parameter(r)])),
-  statements: async (r) => attempt(() => pool().query(gen.statement(r))),
+  statements: async (r) => attempt(async () => {
+    const sql = gen.statement(r);
+    const options = gen.queryOptions(r);
+    await pool().query(sql, [], undefined, options);
+    const conn = await pool().getConnection();
+    try {
+      await conn.query(sql, [], options);
+    } finally {
+      conn.release();
+    }
+  }),
   contexts: async (r) => attempt(async () => {
     const conn = await pool().getConnection(gen.context(r), gen.acquireOptions(r));
     conn.release();

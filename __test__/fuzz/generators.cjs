@@ -41,7 +41,7 @@ function options(random) {
   const o = { connectionString: 'postgres://fuzz:' + CANARY + '@127.0.0.1:1/db', fleetBudget: false };
   for (let i = 0; i < 1 + Math.floor(random() * 4); i++) o[pick(NUMBER_FIELDS)] = value();
   if (random() < 0.5) o.basePoolSize = { min: value(), max: value(), acquireTimeoutMillis: value(), idleTimeoutMillis: value() };
-  if (random() < 0.3) o.weddingCalendar = { weekdays: random() < 0.5 ? sparse(['saturday', 'sunday']) : [junk()], timezones: pick([['UTC'], sparse(['UTC', 'Europe/London']), ['Mars/Base'], junk()]), dates: pick([[{ date: '2026-02-30' }], sparse([{ date: '2026-06-13' }, { date: '2026-06-14' }]), [junk()], junk()]), leadMinutes: value() };
+  if (random() < 0.3) o.weddingCalendar = { weekdays: random() < 0.5 ? sparse(['saturday', 'sunday']) : [junk()], timezones: pick([['UTC'], sparse(['UTC', 'Europe/London']), ['Mars/Base'], junk(), new Proxy(['UTC'], { get: () => { throw new Error('hostile'); } })]), dates: pick([[{ date: '2026-02-30' }], sparse([{ date: '2026-06-13' }, { date: '2026-06-14' }]), [junk()], junk()]), leadMinutes: value() };
   if (random() < 0.2) o.types = { int8: pick(['string', 'float', 5n, junk()]) };
   if (random() < 0.2) o.trafficLearning = { table: pick([true, 'ok_name', 'x; DROP TABLE t', junk()]), alpha: value(), saveIntervalMillis: value() };
   if (random() < 0.2) {
@@ -72,7 +72,14 @@ function connectionString(random) {
 /** Calendar times, valid Dates included, across and beyond the representable range. */
 function calendarTime(random) {
   const { pick } = tools(random);
-  return pick([8.64e15, -8.64e15, 253402300800000, -62135596800001, 0, Date.now(), 8.64e15 * random(), -8.64e15 * random(), NaN]);
+  const millis = pick([8.64e15, -8.64e15, 253402300800000, -62135596800001, 0, Date.now(), 8.64e15 * random(), -8.64e15 * random(), NaN]);
+  const boom = () => {
+    throw new Error('hostile');
+  };
+  return pick([
+    () => new Date(millis), () => new Date(millis), () => new Date(millis), () => new Proxy(new Date(millis), {}),
+    () => Object.assign(new Date(millis), { getTime: boom, valueOf: boom }), () => hostile(random, ['getTime']), () => ({ getTime: () => millis }),
+  ])();
 }
 
 /** Traffic profiles: malformed parts, non-JSON values. */
@@ -101,7 +108,15 @@ function parameter(random) {
     o.self = o;
     return o;
   };
-  return pick([junk, number, deep, circular, () => 2n ** 64n, () => new Date(8.64e15), () => ({ toPostgres: () => circular() }), () => Buffer.from([0, 1])])();
+  const boom = () => {
+    throw new Error('hostile');
+  };
+  const hostileDate = () => Object.assign(new Date(), { getTime: boom, toISOString: boom });
+  return pick([
+    junk, number, deep, circular, () => 2n ** 64n, () => new Date(8.64e15), () => ({ toPostgres: () => circular() }), () => Buffer.from([0, 1]),
+    () => hostile(random, ['a', 'toPostgres', 'toJSON']), () => ({ toPostgres: boom }), () => ({ toJSON: boom }), () => new Proxy(Buffer.from('a'), {}),
+    () => new Proxy(new Date(), {}), hostileDate,
+  ])();
 }
 
 /** Statement texts and non-strings. */
@@ -130,6 +145,12 @@ function hostile(random, fields) {
 
 const CONTEXT_FIELDS = ['isActiveWedding', 'isWeddingDay', 'isCriticalOperation', 'isWeddingCritical', 'weddingId', 'operation'];
 
+/** Query options (`rowMode`, deadlines, `signal`) as careless and hostile callers pass them. */
+function queryOptions(random) {
+  const { pick, junk, number } = tools(random);
+  return pick([undefined, {}, { rowMode: junk() }, { rowMode: 'array' }, { queryTimeoutMillis: number() }, { queryTimeoutMillis: junk() }, junk(), hostile(random, ['rowMode', 'queryTimeoutMillis', 'timeoutMillis', 'signal'])]);
+}
+
 /** Contexts as careless and hostile callers pass them. */
 function context(random) {
   const { pick, junk } = tools(random);
@@ -155,4 +176,4 @@ function acquireOptions(random) {
   ]);
 }
 
-module.exports = { rng, CANARY, options, connectionString, calendarTime, profile, parameter, statement, context, acquireOptions };
+module.exports = { rng, CANARY, options, connectionString, calendarTime, profile, parameter, statement, queryOptions, context, acquireOptions };
