@@ -48,9 +48,10 @@ pub use config::option_types::{
 };
 pub use config::options::PoolConfig;
 pub use config::redact::redact_connection_string;
+pub use config::statement_mode::StatementMode;
 pub use config::tls::{NodeSsl, NodeSslOptions, SslMode};
 pub use conn::connector::{Connector, Driver, ServerConnector};
-pub use conn::query::{Field, Param, QueryResult, StatementMode};
+pub use conn::query::{Field, Param, QueryResult};
 pub use error::{ConnectErrorKind, DatabaseErrorFields, ErrorCode, PoolError};
 pub use observe::events::{EventKind, EventSink, PoolEvent};
 pub use observe::exposition::{MetricFamily, MetricKind, MetricSample};

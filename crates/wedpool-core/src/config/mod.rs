@@ -6,5 +6,6 @@ pub(crate) mod option_types;
 pub(crate) mod options;
 pub(crate) mod redact;
 pub(crate) mod session_attrs;
+pub(crate) mod statement_mode;
 pub(crate) mod tls;
 pub(crate) mod tls_params;

@@ -17,6 +17,7 @@ use crate::config::bounds::{
     MAX_WAITING, NO_DEADLINE,
 };
 use crate::config::option_types::{PoolOptions, WeddingDate};
+use crate::config::statement_mode::StatementMode;
 use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
 use crate::scaling::calendar::{ListedDate, WeddingCalendar};
@@ -74,8 +75,7 @@ pub struct PoolConfig {
 
 impl PoolConfig {
     /// How statements are sent: named and cached, or unnamed (`prepare: false`).
-    pub fn statement_mode(&self) -> crate::conn::query::StatementMode {
-        use crate::conn::query::StatementMode;
+    pub fn statement_mode(&self) -> StatementMode {
         if self.prepare {
             StatementMode::Prepared { cache_size: self.statement_cache_size }
         } else {

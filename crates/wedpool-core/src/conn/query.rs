@@ -13,6 +13,7 @@ use tokio_postgres::types::{Format, IsNull, Kind, ToSql, Type};
 
 use crate::codec::decode::{decode_row, DecodeOptions};
 use crate::codec::value::Value;
+use crate::config::statement_mode::StatementMode;
 use crate::conn::deallocation::CacheEffect;
 use crate::conn::statement_checks::{check_statement, is_missing_prepared_statement};
 use crate::error::{DatabaseErrorFields, PoolError};
@@ -89,19 +90,6 @@ pub struct QueryResult {
     pub fields: Vec<Field>,
     /// Rows, one `Vec` of cells each, in column order.
     pub rows: Vec<Vec<Value>>,
-}
-
-/// How statements are sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatementMode {
-    /// Prepared once per connection as a named statement, kept in a cache of this many.
-    Prepared {
-        /// Statements kept per connection before the cache is cleared.
-        cache_size: usize,
-    },
-    /// One unnamed Parse/Bind/Execute per call, parameter types left to the server: what a
-    /// transaction-mode pooler (PgBouncer, RDS Proxy, Supavisor) can route.
-    Unnamed,
 }
 
 /// Runs `sql` with `params` on `client`, as `mode` says.
