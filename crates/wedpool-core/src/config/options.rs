@@ -16,9 +16,9 @@ use crate::config::bounds::{
     count, deadline, js, millis, DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH, MAX_POOL_SIZE, MAX_STATEMENT_CACHE,
     MAX_WAITING, NO_DEADLINE,
 };
+use crate::config::connect_config::ConnectConfig;
 use crate::config::option_types::{PoolOptions, WeddingDate};
 use crate::config::statement_mode::StatementMode;
-use crate::conn::connect::ConnectSettings;
 use crate::error::PoolError;
 use crate::scaling::calendar::{ListedDate, WeddingCalendar};
 use crate::scaling::policy::ScalingPolicy;
@@ -27,7 +27,7 @@ use crate::scaling::policy::ScalingPolicy;
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     /// How connections are opened.
-    pub connect: ConnectSettings,
+    pub connect: ConnectConfig,
     /// Sizes and the wedding-day multiplier.
     pub scaling: ScalingPolicy,
     /// Connections only wedding-critical requests may use on wedding days.
@@ -170,7 +170,7 @@ impl PoolConfig {
         if max_waiting == 0 {
             return Err(PoolError::invalid_config("maxWaiting", "must be at least 1"));
         }
-        let connect = ConnectSettings::from_options(&options)?;
+        let connect = ConnectConfig::from_options(&options)?;
         let prepare = match (options.prepare, connect.pgbouncer) {
             (Some(true), true) => {
                 return Err(PoolError::invalid_config(

@@ -4,7 +4,6 @@ pub(crate) mod connect;
 pub(crate) mod connector;
 pub(crate) mod deallocation;
 pub(crate) mod driver;
-pub(crate) mod identity;
 pub(crate) mod loss;
 pub(crate) mod query;
 pub(crate) mod route;

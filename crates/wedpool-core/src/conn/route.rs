@@ -52,16 +52,6 @@ impl HostRoute {
         self.names.len()
     }
 
-    /// Whether there is no host (never: a pool always has one).
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// Whether each attempt goes to one chosen host (several hosts, a value other than `any`).
-    pub fn aims(&self) -> bool {
-        !self.configs.is_empty()
-    }
-
     /// The configuration for host `index`, when attempts are aimed.
     pub fn config_for(&self, index: usize) -> Option<&Config> {
         self.configs.get(index)
@@ -201,7 +191,7 @@ mod tests {
         let mut pg = Config::from_str("postgres://app:pw@h1:5432,h2:5433/wed?application_name=x").unwrap();
         pg.connect_timeout(std::time::Duration::from_secs(3));
         let route = HostRoute::new(&pg, TargetSessionAttrs::ReadWrite);
-        assert!(route.aims());
+        assert!(route.config_for(0).is_some(), "attempts are aimed");
         assert_eq!((route.name(0), route.name(1)), ("h1:5432", "h2:5433"));
         let second = route.config_for(1).unwrap();
         assert_eq!(second.get_hosts(), &[Host::Tcp("h2".into())]);
@@ -221,9 +211,9 @@ mod tests {
     #[test]
     fn any_with_one_host_is_not_aimed() {
         let pg = Config::from_str("host=h1 user=u").unwrap();
-        assert!(!HostRoute::new(&pg, TargetSessionAttrs::Any).aims());
+        assert!(HostRoute::new(&pg, TargetSessionAttrs::Any).config_for(0).is_none());
         let two = Config::from_str("host=h1,h2 user=u").unwrap();
-        assert!(!HostRoute::new(&two, TargetSessionAttrs::Any).aims());
+        assert!(HostRoute::new(&two, TargetSessionAttrs::Any).config_for(0).is_none());
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl PoolInner {
         let expired = conn.expires_at.is_some_and(|at| at <= now) && !st.sizing.wedding_day;
         let reason = if st.closed {
             Some(RemoveReason::PoolEnded)
-        } else if self.config.connect.route.is_demoted(conn.fate.host()) {
+        } else if self.connect.route.is_demoted(conn.fate.host()) {
             Some(RemoveReason::ReadOnly)
         } else if fault.is_some() || conn.is_dead() {
             Some(fault.unwrap_or(RemoveReason::Broken))

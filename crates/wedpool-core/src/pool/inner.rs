@@ -12,12 +12,15 @@ use tokio::sync::Notify;
 
 use crate::clock::CalendarClock;
 use crate::config::options::PoolConfig;
+use crate::conn::connect::ConnectSettings;
 use crate::observe::events::{EventKind, EventSink, PoolEvent};
 use crate::pool::state::PoolState;
 
 /// Shared internals; leases and tasks hold it.
 pub struct PoolInner {
     pub(crate) config: PoolConfig,
+    /// Opens connections as `config.connect` describes, through the pool's connector.
+    pub(crate) connect: ConnectSettings,
     pub(crate) objects: deadpool_postgres::Pool,
     pub(crate) state: Mutex<PoolState>,
     pub(crate) clock: CalendarClock,

@@ -364,7 +364,7 @@ impl Lease {
     /// close now and this one when it is released; new connections go to another host.
     fn notice_demotion(&self, result: &Result<QueryResult, PoolError>) {
         if let Err(PoolError::Database(fields)) = result {
-            if fields.code == "25006" && self.pool.config.connect.route.attrs.wants_writable() {
+            if fields.code == "25006" && self.pool.config.connect.session_attrs.wants_writable() {
                 let error = PoolError::Database(fields.clone());
                 self.pool.demote_host(self.conn().fate.host(), error);
             }

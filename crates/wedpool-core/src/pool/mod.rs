@@ -31,6 +31,8 @@ use crate::admission::context::DatabaseContext;
 use crate::admission::queue::Ticket;
 use crate::clock::{self, CalendarClock};
 use crate::config::options::PoolConfig;
+use crate::conn::connect::ConnectSettings;
+use crate::conn::connector::Connector;
 use crate::observe::events::{EventSink, DEFAULT_EVENT_MASK};
 use crate::observe::exposition::{render_text, MetricFamily};
 use crate::observe::health::HealthReport;
@@ -89,11 +91,27 @@ impl Pool {
     /// # Panics
     /// When called outside a tokio runtime.
     pub fn new(config: PoolConfig) -> Pool {
+        Pool::start(config, None)
+    }
+
+    /// Like [`Pool::new`], with connections opened by `connector` instead of dialling the
+    /// server (test doubles, in-process transports). Everything else — deadlines,
+    /// `application_name`, classification of failures — stays as configured.
+    ///
+    /// # Panics
+    /// When called outside a tokio runtime.
+    pub fn with_connector(config: PoolConfig, connector: Arc<dyn Connector>) -> Pool {
+        Pool::start(config, Some(connector))
+    }
+
+    fn start(config: PoolConfig, connector: Option<Arc<dyn Connector>>) -> Pool {
         let runtime = tokio::runtime::Handle::current();
-        let objects = config.connect.object_pool(config.scaling.target(None).max);
+        let connect = ConnectSettings::new(&config.connect, connector);
+        let objects = connect.object_pool(config.scaling.target(None).max);
         let state = PoolState::new(&config, clock::now());
         let inner = Arc::new(PoolInner {
             config,
+            connect,
             objects,
             state: Mutex::new(state),
             clock: CalendarClock::system(),

@@ -16,7 +16,7 @@ use crate::pool::state::{PoolState, PooledConnection};
 
 impl PoolInner {
     pub(crate) async fn create_one(self: Arc<Self>) {
-        let result = self.config.connect.open(&self.objects).await;
+        let result = self.connect.open(&self.objects).await;
         let read_fleet = match &result {
             Ok((object, _, _)) => self.first_fleet_reading(object).await,
             Err(_) => false,

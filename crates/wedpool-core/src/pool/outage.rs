@@ -75,7 +75,7 @@ impl PoolInner {
     /// `read_only`; those in use follow when released), reports `degraded` health until a
     /// connection to a writable host opens, and opens replacements for whoever waits.
     pub(crate) fn demote_host(self: &Arc<Self>, index: usize, error: PoolError) {
-        let route = &self.config.connect.route;
+        let route = &self.connect.route;
         let newly = route.demote(index);
         let mut events = Events::new();
         let mut st = self.lock();

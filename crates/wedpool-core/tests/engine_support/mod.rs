@@ -19,9 +19,8 @@ pub fn fake_pool(server: &FakeServer, f: impl FnOnce(&mut PoolOptions)) -> Pool 
     options.fleet_budget_mut().enabled = Some(false);
     options.maintenance_interval_millis = Some(100.0);
     f(&mut options);
-    let mut config = PoolConfig::from_options(options).expect("valid test options");
-    config.connect = config.connect.with_connector(server.connector());
-    Pool::new(config)
+    let config = PoolConfig::from_options(options).expect("valid test options");
+    Pool::with_connector(config, server.connector())
 }
 
 /// Every event the pool emits, in order.
