@@ -1,17 +1,7 @@
 // Seeded generators of careless and hostile input for the fuzz suite. Same seed, same cases.
 'use strict';
 
-/** mulberry32: a small, fast, seedable PRNG. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { rng } = require('../../scripts/lib/rng.cjs');
 
 const CANARY = 'CaNaRy7';
 

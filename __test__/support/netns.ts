@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { isRoot } from '../../scripts/lib/host.mjs';
+import { splice } from '../../scripts/lib/splice.mjs';
 
 const run = promisify(execFile);
 
@@ -92,16 +93,7 @@ export async function createKernelBlackhole(serverPort: number): Promise<KernelB
         sockets.add(s);
         s.on('close', () => sockets.delete(s));
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', close);
-      upstream.on('error', close);
-      client.on('close', close);
-      upstream.on('close', close);
+      splice(client, upstream);
     });
     const hostPort = await new Promise<number>((resolve, reject) => {
       hostForwarder!.once('error', reject);

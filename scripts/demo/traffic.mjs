@@ -1,18 +1,7 @@
 // The weekend's traffic: how busy each kind of request is at a local hour of a local day, and a
 // deterministic schedule of every request (same seed → same weekend for both pools).
 import { CLASSES, CLASS_KEYS, TIMEZONES } from './config.mjs';
-
-/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../lib/rng.cjs';
 
 /** Poisson-distributed count with mean `mean` (Knuth; means here are small). */
 function poisson(random, mean) {
