@@ -109,8 +109,14 @@ describe('pipelining pool.query statements', () => {
     await pool.query('select 1');
     const order: string[] = [];
     const run = (name: string, sql: string, ctx?: DatabaseContext) => pool.query(sql, [], ctx).then(() => order.push(name));
-    const pipeline = [run('pipelined 1', 'select pg_sleep(0.2)'), run('pipelined 2', 'select pg_sleep(0.2)')];
+    // One after the other: the second joins the first's pipeline once that holds the connection
+    // (two made together may both try to take it, and one would queue instead). Joining shows in
+    // no counter, so the second is given time to reach the native side before anyone queues.
+    const pipeline = [run('pipelined 1', 'select pg_sleep(0.3)')];
     await eventually(() => pool.stats().inUse === 1);
+    pipeline.push(run('pipelined 2', 'select pg_sleep(0.3)'));
+    await sleep(100);
+    expect(pool.stats().waiting, 'the second statement joined the pipeline instead of queueing').toBe(0);
     // One at a time: calls made together reach the native queue in no fixed order.
     const queued: Promise<number>[] = [];
     for (const i of [1, 2, 3]) {
