@@ -17,6 +17,9 @@ use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
+/// Free space the read buffer has before each read of the socket.
+const READ_RESERVE: usize = 32 * 1024;
+
 pub enum RequestMessages {
     Single(FrontendMessage),
     CopyIn(CopyInReceiver),
@@ -85,6 +88,15 @@ where
         if let Some(message) = self.pending_responses.pop_front() {
             trace!("retrying pending response");
             return Poll::Ready(Some(Ok(message)));
+        }
+
+        // Framed only reserves one byte before reading: once most of its buffer has been split off
+        // into responses, the next read fills the few bytes left, and a large result arrives as
+        // many small chunks, each a send to (and a wake of) the query. Reading into a roomy buffer
+        // takes everything the socket holds at once.
+        let buffer = self.stream.read_buffer_mut();
+        if buffer.capacity() - buffer.len() < READ_RESERVE {
+            buffer.reserve(READ_RESERVE);
         }
 
         Pin::new(&mut self.stream)
