@@ -129,8 +129,57 @@ describe('pipelining pool.query statements', () => {
     const late = run('late normal', 'select 1');
     await eventually(() => pool.stats().waiting === 5);
     await Promise.all([...pipeline, ...queued, critical, late]);
-    expect(order.slice(0, 3)).toEqual(['pipelined 1', 'pipelined 2', 'critical']);
-    expect(order.slice(3)).toEqual(['normal 1', 'normal 2', 'normal 3', 'late normal']);
+    // The critical caller takes the first place that frees up — in the pipeline, right behind
+    // 'pipelined 2' — so both finish together and may be reported in either order. The normal
+    // callers then take places as they free up; two given places at the same moment run in
+    // whichever order their statements reach the connection.
+    expect(order[0]).toBe('pipelined 1');
+    expect(order.slice(1, 3).sort()).toEqual(['critical', 'pipelined 2']);
+    expect(order.slice(3).sort()).toEqual(['late normal', 'normal 1', 'normal 2', 'normal 3']);
+  });
+
+  it('moves queued statements into a pipeline with room instead of serving them one connection at a time', async () => {
+    const pool = makePool({ basePoolSize: { max: 1 }, pipelineDepth: 4 });
+    await pool.query('select 1');
+    const held = await pool.getConnection();
+    let finished = 0;
+    const work = Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        pool.query<PidRow>('select pg_backend_pid() as pid, $1::int as n, pg_sleep(0.2)', [n]).then((r) => {
+          finished++;
+          return r.rows[0];
+        }),
+      ),
+    );
+    await eventually(() => pool.stats().waiting === 8);
+    held.release();
+    // The first statement handed the connection opens a pipeline, which takes the next three
+    // from the queue at once: four wait before any statement has finished.
+    await eventually(() => pool.stats().waiting <= 4);
+    expect(pool.stats().waiting).toBe(4);
+    expect(finished).toBe(0);
+    const rows = await work;
+    expect(rows.map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(pool.stats()).toMatchObject({ waiting: 0, inUse: 0 });
+  });
+
+  it('lets a queued getConnection() caller first in line have the connection: pipelines take no queued statements past it', async () => {
+    const pool = makePool({ basePoolSize: { max: 1 }, pipelineDepth: 4, priorityAgingPerSecond: 0 });
+    pool.setCalendarTime(WEDNESDAY);
+    await pool.query('select 1');
+    const order: string[] = [];
+    const first = pool.query('select pg_sleep(0.2)').then(() => order.push('pipelined'));
+    await eventually(() => pool.stats().inUse === 1);
+    const lease = pool.getConnection(CRITICAL).then(async (conn) => {
+      order.push('critical lease');
+      await sleep(50);
+      conn.release();
+    });
+    await eventually(() => pool.stats().waiting === 1);
+    const queued = pool.query('select 1').then(() => order.push('queued statement'));
+    await eventually(() => pool.stats().waiting === 2);
+    await Promise.all([first, lease, queued]);
+    expect(order).toEqual(['pipelined', 'critical lease', 'queued statement']);
   });
 
   it('keeps the reserve out of normal pipelines: a wedding-critical caller gets its own connection at once', async () => {

@@ -108,6 +108,16 @@ impl<T> WaitQueue<T> {
         Some((key.rank as f64 + self.aging_per_second * now_ms) / 1000.0)
     }
 
+    /// The value queued under `ticket`.
+    pub fn get(&self, ticket: Ticket) -> Option<&T> {
+        let (key, eligible) = self.index.get(&ticket)?;
+        if *eligible {
+            self.reserve_eligible.get(key)
+        } else {
+            self.normal.get(key)
+        }
+    }
+
     /// Number of queued waiters.
     pub fn len(&self) -> usize {
         self.index.len()

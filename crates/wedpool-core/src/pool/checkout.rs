@@ -1,6 +1,7 @@
 //! Checking connections out: at once, or queued by priority with a ticket to wait on or
 //! cancel; and waiting for the pool to be ready.
 
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -12,7 +13,7 @@ use crate::clock;
 use crate::error::PoolError;
 use crate::pool::inner::Events;
 use crate::pool::lease::Lease;
-use crate::pool::state::Waiter;
+use crate::pool::state::{Grant, Handover, PoolState, Waiter};
 use crate::pool::{Acquired, Pool};
 
 impl Pool {
@@ -88,6 +89,20 @@ impl Pool {
             self.inner.emit_all(events);
             return Ok(Acquired::Ready(lease));
         }
+        self.enqueue(st, ctx, false, events).map(Acquired::Queued)
+    }
+
+    /// Queues the caller by priority (the lock held as `st`, released here) and returns its
+    /// ticket; `pipelinable` marks a pipelined `Pool::query` statement, which may be handed a
+    /// place in a pipeline instead of a connection. Fails as [`Pool::acquire_or_enqueue`] does
+    /// once no connection was free.
+    pub(crate) fn enqueue(
+        &self,
+        mut st: MutexGuard<'_, PoolState>,
+        ctx: &DatabaseContext,
+        pipelinable: bool,
+        mut events: Events,
+    ) -> Result<Ticket, PoolError> {
         let now = clock::now();
         if st.recovery.health.auth_failing() && st.live == 0 && st.backing_off(now) {
             return Err(st.recovery.health.last_error().cloned().expect("auth_failing implies an error"));
@@ -109,7 +124,14 @@ impl Pool {
         }
         let (sender, receiver) = oneshot::channel();
         let class = PriorityClass::of(ctx, st.sizing.wedding_day);
-        let waiter = Waiter { sender, priority, wedding_critical: ctx.is_wedding_critical, class, enqueued_at: now };
+        let waiter = Waiter {
+            sender,
+            priority,
+            wedding_critical: ctx.is_wedding_critical,
+            class,
+            enqueued_at: now,
+            pipelinable,
+        };
         let ticket = st.queue.push(priority, may_use_reserve, now, waiter);
         st.receivers.insert(ticket, receiver);
         let early = usize::from(st.may_attempt_early(now));
@@ -117,7 +139,7 @@ impl Pool {
         let creations = self.inner.dispatch(&mut st, &mut events);
         drop(st);
         self.inner.finish(early + creations, events);
-        Ok(Acquired::Queued(ticket))
+        Ok(ticket)
     }
 
     /// Waits for a queued caller's connection for at most `timeout` (the pool's
@@ -128,6 +150,16 @@ impl Pool {
     /// shed for a higher-priority caller, `DATABASE_UNAVAILABLE` while the database is down
     /// (non-critical callers), or the authentication error.
     pub async fn wait(&self, ticket: Ticket, timeout: Option<Duration>) -> Result<Lease, PoolError> {
+        match self.wait_for_grant(ticket, timeout).await? {
+            Grant::Lease(lease) => Ok(lease),
+            // Never: only pipelined `Pool::query` statements queue as pipelinable, and they wait
+            // with `wait_for_grant`. Leaving the place (on drop) keeps the pipeline's count right.
+            Grant::Seat(..) => Err(PoolError::Aborted),
+        }
+    }
+
+    /// [`Pool::wait`], for any [`Grant`] (a place in a pipeline too, for pipelinable tickets).
+    pub(crate) async fn wait_for_grant(&self, ticket: Ticket, timeout: Option<Duration>) -> Handover {
         let timeout = timeout.unwrap_or(self.inner.config.acquire_timeout);
         let started = clock::now();
         let (receiver, closed) = {

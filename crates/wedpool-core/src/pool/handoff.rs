@@ -16,7 +16,7 @@ use crate::observe::events::{EventKind, PoolEvent};
 use crate::observe::remove_reason::RemoveReason;
 use crate::pool::inner::{Events, PoolInner};
 use crate::pool::lease::Lease;
-use crate::pool::state::{PoolState, PooledConnection, CLAIM_STARVED_AFTER};
+use crate::pool::state::{Grant, PoolState, PooledConnection, CLAIM_STARVED_AFTER};
 
 impl PoolInner {
     /// The fast path: an idle connection for a newcomer when no queued caller could use it.
@@ -95,7 +95,7 @@ impl PoolInner {
             let events_before = events.len();
             let lease =
                 self.lend(st, conn, slot, waiter.priority, waiter.class, clock::elapsed(waiter.enqueued_at), events);
-            if let Err(Ok(lease)) = waiter.sender.send(Ok(lease)) {
+            if let Err(Ok(Grant::Lease(lease))) = waiter.sender.send(Ok(Grant::Lease(lease))) {
                 // The caller gave up just now: the connection stays idle.
                 let (conn, slot) = lease.into_parts();
                 self.unlend(st, conn, slot, waiter.class);

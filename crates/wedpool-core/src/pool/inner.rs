@@ -32,8 +32,6 @@ pub struct PoolInner {
     /// `state.claim_conn` holds a connection for a claim task to start (see `finish`).
     pub(crate) claim_ready: AtomicBool,
     pub(crate) runtime: tokio::runtime::Handle,
-    /// Connections shared by pipelined `Pool::query` statements.
-    pub(crate) pipelines: crate::pool::pipeline::Pipelines,
 }
 
 /// Events gathered under the lock, emitted after it is released.

@@ -109,6 +109,11 @@ impl Lease {
         self.conn().id
     }
 
+    /// The pool it came from.
+    pub(crate) fn pool(&self) -> &Arc<PoolInner> {
+        &self.pool
+    }
+
     /// Whether it occupies one of the emergency slots.
     pub fn reserved(&self) -> bool {
         self.slot == SlotKind::Reserved

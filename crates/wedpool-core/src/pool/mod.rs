@@ -121,7 +121,6 @@ impl Pool {
             next_connection_id: AtomicU64::new(1),
             claim_ready: AtomicBool::new(false),
             runtime,
-            pipelines: Default::default(),
         });
         inner.maintain();
         spawn_maintenance(&inner);

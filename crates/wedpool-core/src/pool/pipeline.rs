@@ -23,85 +23,60 @@
 //! Who gets capacity: a caller first takes an idle connection (the usual fast path, which the
 //! reserve and waiting callers govern as before). It joins a pipeline only when no slot it may
 //! use is free (no idle connection and no room to open one) *and nobody is queued*: so a queued
-//! caller — a wedding-critical one first — is never overtaken, and once anyone queues, no
-//! pipeline grows until the queue is empty; each drains in at most `pipelineDepth` statements
-//! and the connection goes to the best waiter as usual. A pipeline on one of the reserve's
-//! connections takes only callers who may use the reserve. A joining caller picks the pipeline
-//! with the fewest statements in flight; it may still wait behind a slow statement there (the
-//! price of pipelining, bounded by `pipelineDepth`).
+//! caller — a wedding-critical one first — is never overtaken. Room in a pipeline goes to the
+//! queue first: when a statement leaves (or a queued statement's connection opens a pipeline),
+//! the best queued caller takes the place if it is a pipelined statement that may use that
+//! connection, and so on while room is left. When the best queued caller needs a connection
+//! of its own (`getConnection()`, a transaction, a statement with a deadline), no pipeline
+//! grows: each drains in at most `pipelineDepth` statements and the connection goes to the best
+//! waiter as usual. A pipeline on one of the reserve's connections takes only callers who may
+//! use the reserve. A joining caller picks the pipeline with the fewest statements in flight; it
+//! may still wait behind a slow statement there (the price of pipelining, bounded by
+//! `pipelineDepth`).
+//!
+//! Every step — opening a pipeline, joining it, leaving it, handing its room to the queue — runs
+//! under the pool's lock, so a caller never queues because a pipeline was being set up.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::admission::context::DatabaseContext;
+use crate::admission::queue::Ticket;
+use crate::clock;
 use crate::conn::deallocation::deallocation;
 use crate::conn::query::{transaction_effect, Param, QueryResult, TransactionEffect};
 use crate::error::PoolError;
+use crate::pool::inner::{Events, PoolInner};
 use crate::pool::lease::Lease;
-use crate::pool::{Acquired, CheckoutInfo, Pool, UNSENT_RETRIES};
+use crate::pool::state::{Grant, PoolState};
+use crate::pool::{CheckoutInfo, Pool, UNSENT_RETRIES};
 
 /// One connection shared by pipelined statements; its lease returns when the last one leaves.
 pub(crate) struct Pipeline {
     lease: Lease,
-    /// Statements in flight; changed only under [`Pipelines`]'s lock.
+    /// Statements in flight; changed only under the pool's lock.
     in_flight: AtomicUsize,
 }
 
-/// The pool's open pipelines.
-#[derive(Default)]
-pub(crate) struct Pipelines {
-    open: Mutex<Vec<Arc<Pipeline>>>,
+/// A statement's place in a pipeline; leaving is certain even when the caller's future (or a
+/// grant nobody received) is dropped.
+pub struct Seat {
+    /// `None` only once given up under the lock (see [`PoolInner::fill`]).
+    pipeline: Option<Arc<Pipeline>>,
 }
 
-impl Pipelines {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Pipeline>>> {
-        self.open.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Makes `lease` a pipeline with one statement (the caller's) in flight.
-    fn open(&self, lease: Lease) -> Arc<Pipeline> {
-        let pipeline = Arc::new(Pipeline { lease, in_flight: AtomicUsize::new(1) });
-        self.lock().push(pipeline.clone());
-        pipeline
-    }
-
-    /// Joins the pipeline with the fewest statements in flight below `depth` that this caller
-    /// may use (a reserve connection's only when `may_use_reserve`).
-    fn join(&self, depth: usize, may_use_reserve: bool) -> Option<Arc<Pipeline>> {
-        let open = self.lock();
-        let best = open
-            .iter()
-            .filter(|p| p.in_flight.load(Ordering::Relaxed) < depth)
-            .filter(|p| may_use_reserve || !p.lease.reserved())
-            .filter(|p| p.lease.takes_more())
-            .min_by_key(|p| p.in_flight.load(Ordering::Relaxed))?;
-        best.in_flight.fetch_add(1, Ordering::Relaxed);
-        Some(best.clone())
-    }
-
-    /// A statement left; the last one out takes the pipeline off the list, and its lease returns
-    /// to the pool when the returned value is dropped — outside this lock, since returning takes
-    /// the pool's lock.
-    fn leave(&self, pipeline: &Arc<Pipeline>) -> Option<Arc<Pipeline>> {
-        let mut open = self.lock();
-        if pipeline.in_flight.fetch_sub(1, Ordering::Relaxed) > 1 {
-            return None;
-        }
-        let at = open.iter().position(|p| Arc::ptr_eq(p, pipeline))?;
-        Some(open.swap_remove(at))
+impl Seat {
+    fn lease(&self) -> &Lease {
+        &self.pipeline.as_ref().expect("a seat holds its pipeline until dropped").lease
     }
 }
 
-/// A caller's place in a pipeline; leaving is certain even when the caller's future is dropped.
-struct Seat<'a> {
-    pipelines: &'a Pipelines,
-    pipeline: Arc<Pipeline>,
-}
-
-impl Drop for Seat<'_> {
+impl Drop for Seat {
     fn drop(&mut self) {
-        let last = self.pipelines.leave(&self.pipeline);
+        let Some(pipeline) = self.pipeline.take() else { return };
+        let last = pipeline.lease.pool().leave(&pipeline);
+        // Outside the lock: the last one out returns the connection, which takes the lock.
         drop(last);
     }
 }
@@ -109,6 +84,77 @@ impl Drop for Seat<'_> {
 /// Whether `sql` may share a connection with other statements: see the module documentation.
 pub(crate) fn pipelinable(sql: &str) -> bool {
     transaction_effect(sql) == TransactionEffect::Neutral && deallocation(sql).is_none()
+}
+
+impl PoolInner {
+    /// Under the lock: makes `lease` a pipeline with one statement (the caller's) in flight and
+    /// hands the room left to the queue.
+    fn open_pipeline(&self, st: &mut PoolState, lease: Lease) -> Seat {
+        let pipeline = Arc::new(Pipeline { lease, in_flight: AtomicUsize::new(1) });
+        st.pipelines.push(pipeline.clone());
+        self.fill(st, &pipeline);
+        Seat { pipeline: Some(pipeline) }
+    }
+
+    /// Under the lock: a place in the open pipeline with the fewest statements in flight below
+    /// the depth that this caller may use (a reserve connection's only when `may_use_reserve`).
+    fn join_pipeline(&self, st: &PoolState, may_use_reserve: bool) -> Option<Seat> {
+        let depth = self.config.pipeline_depth;
+        let best = st
+            .pipelines
+            .iter()
+            .filter(|p| p.in_flight.load(Ordering::Relaxed) < depth)
+            .filter(|p| may_use_reserve || !p.lease.reserved())
+            .filter(|p| p.lease.takes_more())
+            .min_by_key(|p| p.in_flight.load(Ordering::Relaxed))?;
+        best.in_flight.fetch_add(1, Ordering::Relaxed);
+        Some(Seat { pipeline: Some(best.clone()) })
+    }
+
+    /// Under the lock: while `pipeline` has room, hands a place to the best queued caller that
+    /// may use its connection, as long as that caller is a pipelined statement. Stops at the
+    /// first caller that needs a connection of its own, so nobody is overtaken.
+    fn fill(&self, st: &mut PoolState, pipeline: &Arc<Pipeline>) {
+        let reserved = pipeline.lease.reserved();
+        while pipeline.in_flight.load(Ordering::Relaxed) < self.config.pipeline_depth && pipeline.lease.takes_more() {
+            let head = if reserved { st.queue.best_reserve_eligible() } else { st.queue.best() };
+            let Some(head) = head else { return };
+            if !st.queue.get(head.ticket).is_some_and(|w| w.pipelinable) {
+                return;
+            }
+            let waiter = st.queue.remove(head.ticket).expect("the head is queued");
+            let waited = clock::elapsed(waiter.enqueued_at);
+            let info = CheckoutInfo { priority: waiter.priority, reserved, waited };
+            pipeline.in_flight.fetch_add(1, Ordering::Relaxed);
+            let seat = Seat { pipeline: Some(pipeline.clone()) };
+            match waiter.sender.send(Ok(Grant::Seat(seat, info))) {
+                Ok(()) => st.counters.waits.record(waiter.class, waited.as_secs_f64()),
+                // The caller gave up just now: the place is given back here, since leaving
+                // through the seat would take the lock held here.
+                Err(Ok(Grant::Seat(mut seat, _))) => {
+                    seat.pipeline = None;
+                    pipeline.in_flight.fetch_sub(1, Ordering::Relaxed);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// A statement left `pipeline`: its room goes to the queue first; the last one out takes
+    /// the pipeline off the list, and its lease returns to the pool when the returned value is
+    /// dropped — outside this lock, since returning takes it.
+    fn leave(&self, pipeline: &Arc<Pipeline>) -> Option<Arc<Pipeline>> {
+        let mut st = self.lock();
+        pipeline.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if !st.queue.is_empty() && !st.closed {
+            self.fill(&mut st, pipeline);
+        }
+        if pipeline.in_flight.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let at = st.pipelines.iter().position(|p| Arc::ptr_eq(p, pipeline))?;
+        Some(st.pipelines.swap_remove(at))
+    }
 }
 
 impl Pool {
@@ -133,15 +179,15 @@ impl Pool {
         params: &[Param],
         acquire_timeout: Option<Duration>,
     ) -> (Result<QueryResult, PoolError>, Option<CheckoutInfo>) {
-        let started = crate::clock::now();
+        let started = clock::now();
         let mut attempts = 0;
         loop {
-            let remaining = acquire_timeout.map(|t| t.saturating_sub(crate::clock::elapsed(started)));
+            let remaining = acquire_timeout.map(|t| t.saturating_sub(clock::elapsed(started)));
             let (seat, info) = match self.seat(ctx, remaining).await {
                 Ok(seat) => seat,
                 Err(e) => return (Err(e), None),
             };
-            let (result, unsent) = seat.pipeline.lease.query_pipelined(sql, params).await;
+            let (result, unsent) = seat.lease().query_pipelined(sql, params).await;
             drop(seat);
             match result {
                 Err(PoolError::ConnectionLost { .. }) if unsent && attempts < UNSENT_RETRIES => attempts += 1,
@@ -150,49 +196,61 @@ impl Pool {
         }
     }
 
-    async fn seat(
-        &self,
-        ctx: &DatabaseContext,
-        timeout: Option<Duration>,
-    ) -> Result<(Seat<'_>, CheckoutInfo), PoolError> {
-        let pipelines = &self.inner.pipelines;
-        let lease = match self.acquire_or_join(ctx)? {
-            Joined(pipeline, info) => return Ok((Seat { pipelines, pipeline }, info)),
-            Alone(Acquired::Ready(lease)) => lease,
-            Alone(Acquired::Queued(ticket)) => self.wait(ticket, timeout).await?,
+    /// A place in a pipeline: at once, or after queueing (handed a place in a pipeline with
+    /// room, or a connection that then opens one).
+    async fn seat(&self, ctx: &DatabaseContext, timeout: Option<Duration>) -> Result<(Seat, CheckoutInfo), PoolError> {
+        let ticket = match self.seat_or_enqueue(ctx)? {
+            Seating::Seated(seat, info) => return Ok((seat, info)),
+            Seating::Queued(ticket) => ticket,
         };
-        let info = CheckoutInfo { priority: lease.priority(), reserved: lease.reserved(), waited: lease.waited() };
-        Ok((Seat { pipelines, pipeline: pipelines.open(lease) }, info))
-    }
-
-    /// An idle connection when one is free for this caller; else a place in an open pipeline
-    /// when no slot is free for it and nobody waits; else a place in the queue.
-    fn acquire_or_join(&self, ctx: &DatabaseContext) -> Result<Seating, PoolError> {
-        {
-            let st = self.inner.lock();
-            let may_use_reserve = ctx.may_use_reserve(st.sizing.wedding_day);
-            if !st.closed && st.queue.is_empty() && st.slots.available_for(may_use_reserve).is_none() {
-                if let Some(pipeline) = self.inner.pipelines.join(self.inner.config.pipeline_depth, may_use_reserve) {
-                    let priority = ctx.priority(st.sizing.wedding_day);
-                    let reserved = pipeline.lease.reserved();
-                    return Ok(Joined(pipeline, CheckoutInfo { priority, reserved, waited: Duration::ZERO }));
-                }
+        match self.wait_for_grant(ticket, timeout).await? {
+            Grant::Seat(seat, info) => Ok((seat, info)),
+            Grant::Lease(lease) => {
+                let info =
+                    CheckoutInfo { priority: lease.priority(), reserved: lease.reserved(), waited: lease.waited() };
+                let mut st = self.inner.lock();
+                Ok((self.inner.open_pipeline(&mut st, lease), info))
             }
         }
-        self.acquire_or_enqueue(ctx).map(Alone)
+    }
+
+    /// Under one hold of the lock: an idle connection when one is free for this caller (opening
+    /// a pipeline on it); else a place in an open pipeline when no slot is free for it and
+    /// nobody waits; else a place in the queue.
+    fn seat_or_enqueue(&self, ctx: &DatabaseContext) -> Result<Seating, PoolError> {
+        let mut events = Events::new();
+        let mut st = self.inner.lock();
+        if st.closed {
+            return Err(PoolError::PoolClosed);
+        }
+        if let Some(lease) = self.inner.take_idle_now(&mut st, ctx, &mut events) {
+            let info = CheckoutInfo { priority: lease.priority(), reserved: lease.reserved(), waited: Duration::ZERO };
+            let seat = self.inner.open_pipeline(&mut st, lease);
+            drop(st);
+            self.inner.emit_all(events);
+            return Ok(Seating::Seated(seat, info));
+        }
+        let may_use_reserve = ctx.may_use_reserve(st.sizing.wedding_day);
+        if st.queue.is_empty() && st.slots.available_for(may_use_reserve).is_none() {
+            if let Some(seat) = self.inner.join_pipeline(&st, may_use_reserve) {
+                let priority = ctx.priority(st.sizing.wedding_day);
+                let info = CheckoutInfo { priority, reserved: seat.lease().reserved(), waited: Duration::ZERO };
+                drop(st);
+                self.inner.emit_all(events);
+                return Ok(Seating::Seated(seat, info));
+            }
+        }
+        self.enqueue(st, ctx, true, events).map(Seating::Queued)
     }
 }
 
-/// Where [`Pool::acquire_or_join`] put the caller. (Not boxed, like [`Acquired`]: it is built
-/// once per statement, and boxing the lease would add an allocation to the hot path.)
-#[allow(clippy::large_enum_variant)]
+/// Where [`Pool::seat_or_enqueue`] put the caller.
 enum Seating {
-    /// In an open pipeline.
-    Joined(Arc<Pipeline>, CheckoutInfo),
-    /// On a connection of its own, now or after queueing.
-    Alone(Acquired),
+    /// In a pipeline.
+    Seated(Seat, CheckoutInfo),
+    /// In the queue.
+    Queued(Ticket),
 }
-use Seating::{Alone, Joined};
 
 #[cfg(test)]
 mod tests {

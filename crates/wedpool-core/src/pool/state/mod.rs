@@ -22,7 +22,7 @@ use crate::config::options::PoolConfig;
 use crate::conn::driver::ConnectionFate;
 use crate::error::{ConnectErrorKind, PoolError};
 use crate::observe::status::{PoolStats, ReservedStats};
-use crate::pool::lease::Lease;
+use crate::pool::pipeline::Pipeline;
 use crate::scaling::learner::{Demand, TrafficLearner};
 
 pub use counters::Counters;
@@ -30,7 +30,7 @@ pub use fleet::{Claims, FleetReading, JOINING_WINDOW};
 pub use pooled_connection::PooledConnection;
 pub use recovery::Recovery;
 pub use sizing::Sizing;
-pub use waiter::Waiter;
+pub use waiter::{Grant, Handover, Waiter};
 
 /// How long a due claim waits for one of the pool's connections to come back before the pool
 /// opens one connection unclaimed to run the claim on (every connection is held — by callers
@@ -47,7 +47,7 @@ pub struct PoolState {
     /// Callers waiting for a connection.
     pub queue: WaitQueue<Waiter>,
     /// Receivers of queued callers until they start waiting.
-    pub receivers: HashMap<Ticket, oneshot::Receiver<Result<Lease, PoolError>>>,
+    pub receivers: HashMap<Ticket, oneshot::Receiver<Handover>>,
     /// Slot accounting, including the emergency reserve.
     pub slots: Reservations,
     /// Idle connections; the back is the most recently used (handed out first).
@@ -72,6 +72,8 @@ pub struct PoolState {
     pub claims: Claims,
     /// Stats.
     pub counters: Counters,
+    /// Connections shared by pipelined `Pool::query` statements (see `pool::pipeline`).
+    pub(crate) pipelines: Vec<Arc<Pipeline>>,
 }
 
 impl PoolState {
@@ -95,6 +97,7 @@ impl PoolState {
             // Pending claims are session locks: not through a transaction-mode pooler.
             claims: Claims { on: config.fleet_budget && config.prepare, ..Claims::default() },
             counters: Counters::default(),
+            pipelines: Vec::new(),
         }
     }
 
