@@ -1,14 +1,19 @@
 // pool.query settles through one shared completion channel per pool (src/completions.rs):
 // outcomes arrive in batches and are matched to their callers by id.
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { DatabaseError } from '../dist/index.js';
+import type { NativeError, NativePool, NativePoolOptions } from '../dist/native.js';
 import { runNodeScript } from './support/child';
-import { makePool } from './support/pool';
+import { DATABASE_URL, eventually, makePool, sleep } from './support/pool';
 
 const dist = join(__dirname, '..', 'dist', 'index.js');
+const binding = createRequire(__filename)(join(__dirname, '..', 'native', 'binding.js')) as {
+  createPool(options: NativePoolOptions, localTimezone: string): NativePool | NativeError;
+};
 
 describe('completions delivered in batches', () => {
   it('settles each of 500 concurrent queries with its own result', async () => {
@@ -49,5 +54,25 @@ describe('completions delivered in batches', () => {
     expect(r.out).toContain('first 1');
     expect(r.out).toContain('second 2');
     expect(r.code).toBe(0);
+  });
+
+  it('starts deferred statements only when flushed, all together, and settles each', async () => {
+    const pool = binding.createPool({ connectionString: DATABASE_URL(), basePoolSize: { max: 2 }, fleetBudget: { enabled: false } }, 'UTC');
+    if ('wedpoolError' in pool) throw new Error(pool.message);
+    const delivered: unknown[] = [];
+    expect(pool.onCompletions((batch) => delivered.push(...batch))).toBeNull();
+    for (let id = 1; id <= 6; id++) {
+      expect(pool.querySubmit(id, 0, 'select $1::int as n', [String(id * 10)], undefined, undefined, undefined, true)).toBeNull();
+    }
+    await sleep(100);
+    expect(delivered).toEqual([]);
+    expect(pool.stats()).toMatchObject({ inUse: 0, waiting: 0 });
+    expect(pool.flushSubmissions()).toBeNull();
+    await eventually(() => delivered.length === 12);
+    const byId = new Map<number, unknown>();
+    for (let i = 0; i < delivered.length; i += 2) byId.set(delivered[i] as number, delivered[i + 1]);
+    for (let id = 1; id <= 6; id++) expect(byId.get(id)).toMatchObject({ rowCount: 1, rows: [[id * 10]] });
+    expect(pool.flushSubmissions()).toBeNull();
+    pool.end();
   });
 });

@@ -7,8 +7,16 @@
 //! time it runs, as one flat array `[id, outcome, id, outcome, …]`. The thread-safe function is
 //! referenced (keeps Node alive) exactly while calls are in flight, so an idle pool never holds
 //! the process open.
+//!
+//! Calls may also be deferred ([`Completions::defer`]) and started together by
+//! [`Completions::flush`]: one task runs them all, so the statements a burst of callers submits
+//! reach their connections together and each connection writes them in one `send` instead of one
+//! each (the facade defers `pool.query` statements while others are in flight and flushes once
+//! per tick).
 
 use std::future::Future;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -65,7 +73,12 @@ struct Shared {
     in_flight: AtomicUsize,
     /// The thread-safe function, for referencing it from its own callback.
     raw: AtomicPtr<sys::napi_threadsafe_function__>,
+    /// Deferred calls, started by the next flush; used on the JavaScript thread only.
+    pending: Mutex<Vec<Deferred>>,
 }
+
+/// A deferred call: its id, its name (for internal errors) and its work.
+type Deferred = (u32, &'static str, Work);
 
 impl Shared {
     /// Takes every queued outcome; runs on the JavaScript thread, where the count is kept.
@@ -117,24 +130,63 @@ impl Completions {
     /// machine), and each move of an unboxed one copies all of it (callgrind: ~100k instructions
     /// of memcpy per serial `pool.query` before it was boxed).
     pub fn submit(&self, env: &Env, what: &'static str, id: u32, work: Work) {
+        self.count_in(env);
+        let (shared, deliver) = (self.shared.clone(), self.deliver.clone());
+        napi::bindgen_prelude::spawn(async move {
+            let outcome = settle(what, work).await;
+            queue_outcome(&shared, &deliver, id, outcome);
+        });
+    }
+
+    /// Like [`Completions::submit`], but `work` starts only at the next [`Completions::flush`],
+    /// together with every other call deferred until then. Called on the JavaScript thread.
+    pub fn defer(&self, env: &Env, what: &'static str, id: u32, work: Work) {
+        self.count_in(env);
+        self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).push((id, what, work));
+    }
+
+    /// Starts every deferred call in one task, which queues each outcome as it comes. Called on
+    /// the JavaScript thread.
+    pub fn flush(&self) {
+        let pending = std::mem::take(&mut *self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        if pending.is_empty() {
+            return;
+        }
+        let (shared, deliver) = (self.shared.clone(), self.deliver.clone());
+        napi::bindgen_prelude::spawn(async move {
+            let mut running: FuturesUnordered<_> =
+                pending.into_iter().map(|(id, what, work)| async move { (id, settle(what, work).await) }).collect();
+            while let Some((id, outcome)) = running.next().await {
+                queue_outcome(&shared, &deliver, id, outcome);
+            }
+        });
+    }
+
+    /// Counts a call in; the first keeps Node alive until the last is delivered.
+    fn count_in(&self, env: &Env) {
         if self.shared.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
             // SAFETY: on the JavaScript thread, with a live thread-safe function.
             unsafe { sys::napi_ref_threadsafe_function(env.raw(), self.deliver.raw()) };
         }
-        let (shared, deliver) = (self.shared.clone(), self.deliver.clone());
-        napi::bindgen_prelude::spawn(async move {
-            let outcome = match guarded_async(what, work).await {
-                Ok(outcome) => outcome,
-                Err(internal) => Either3::C(*internal),
-            };
-            let first = {
-                let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
-                queue.push((id, outcome));
-                queue.len() == 1
-            };
-            if first {
-                deliver.call((), ThreadsafeFunctionCallMode::NonBlocking);
-            }
-        });
+    }
+}
+
+/// Runs `work`; a panic becomes an `INTERNAL_ERROR` outcome.
+async fn settle(what: &'static str, work: Work) -> Outcome {
+    match guarded_async(what, work).await {
+        Ok(outcome) => outcome,
+        Err(internal) => Either3::C(*internal),
+    }
+}
+
+/// Queues `id`'s outcome; the first one queued schedules the delivery to JavaScript.
+fn queue_outcome(shared: &Shared, deliver: &Deliver, id: u32, outcome: Outcome) {
+    let first = {
+        let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue.push((id, outcome));
+        queue.len() == 1
+    };
+    if first {
+        deliver.call((), ThreadsafeFunctionCallMode::NonBlocking);
     }
 }

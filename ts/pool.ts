@@ -76,6 +76,12 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   /** Submitted native calls by id, settled by the batches `onCompletions` delivers. */
   readonly #settle = new Map<number, (outcome: unknown) => void>();
   #nextId = 0;
+  /** A flush of deferred `pool.query` statements is scheduled (see {@link #query}). */
+  #flushQueued = false;
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    throwIfError(this.#native.flushSubmissions());
+  };
 
   /** Validates options (throws `ConfigError` naming the field) and starts the pool. */
   constructor(given?: WeddingPoolOptions) {
@@ -232,7 +238,12 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     return shapeResult<R>(result, options);
   }
 
-  /** One native `pool.query`, settled through the shared completion channel. */
+  /**
+   * One native `pool.query`, settled through the shared completion channel. While other calls
+   * are in flight it starts at the end of the tick, together with every statement submitted
+   * until then: a burst of callers' statements then reaches each connection together and is
+   * written in one `send`.
+   */
   #query(
     flags: number,
     sql: string,
@@ -241,7 +252,13 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     queryTimeout: number | undefined,
     observe?: boolean,
   ): Promise<NativeResult | NativeError> {
-    return this.#submit((id) => this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe));
+    const defer = this.#settle.size > 0;
+    const settled = this.#submit((id) => this.#native.querySubmit(id, flags, sql, wire, timeout, queryTimeout, observe, defer));
+    if (defer && !this.#flushQueued) {
+      this.#flushQueued = true;
+      process.nextTick(this.#flush);
+    }
+    return settled;
   }
 
   /** Submits one native call under a fresh id (`send` answers an error when it could not). */
@@ -336,6 +353,8 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
       this.#profileStore.stop();
       await this.#profileStore.save().catch((err) => process.emitWarning(`could not save the WedPool traffic profile: ${String(err)}`, 'WedPoolWarning'));
     }
+    // Statements deferred to this tick's flush start before the pool stops admitting.
+    if (this.#flushQueued) this.#flush();
     this.#ended = true;
     unwrap(await this.#native.drain(timeout));
     throwIfError(this.#native.end());

@@ -49,6 +49,7 @@ const POOL_SYNC: Record<string, [string, (pool: NativePool, profile: string) => 
   onEvent: ['onEvent', (p) => p.onEvent(() => undefined)],
   onCompletions: ['onCompletions', (p) => p.onCompletions(() => undefined)],
   querySubmit: ['query', (p) => p.querySubmit(1, 0, 'select 1', [])],
+  flushSubmissions: ['flushSubmissions', (p) => p.flushSubmissions()],
   waitSubmit: ['wait', (p) => p.waitSubmit(2, 0, 1)],
   end: ['end', (p) => p.end()],
 };
