@@ -99,6 +99,11 @@ impl Lease {
         self.conn.as_ref().expect("a lease holds its connection until dropped")
     }
 
+    /// The connection it holds.
+    pub(crate) fn connection(&self) -> &PooledConnection {
+        self.conn()
+    }
+
     /// The server's backend process id.
     pub fn process_id(&self) -> i32 {
         self.conn().process_id

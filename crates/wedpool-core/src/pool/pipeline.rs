@@ -34,12 +34,18 @@
 //! may still wait behind a slow statement there (the price of pipelining, bounded by
 //! `pipelineDepth`).
 //!
+//! A pipeline whose connection the pool wants back — it would be closed if returned now (over
+//! the target size, expired, its host demoted) or taken for a fleet claim or reading — takes
+//! nobody new, newcomers nor queued callers, so it drains and returns within `pipelineDepth`
+//! statements as a lease would: a connection kept busy by pipelined statements alone still
+//! comes back.
+//!
 //! Every step — opening a pipeline, joining it, leaving it, handing its room to the queue — runs
 //! under the pool's lock, so a caller never queues because a pipeline was being set up.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::admission::context::DatabaseContext;
 use crate::admission::queue::Ticket;
@@ -98,14 +104,20 @@ impl PoolInner {
 
     /// Under the lock: a place in the open pipeline with the fewest statements in flight below
     /// the depth that this caller may use (a reserve connection's only when `may_use_reserve`).
+    /// None while the pool wants connections back (see [`PoolInner::wants_back`]): the caller
+    /// queues instead, and the pipelines drain and return.
     fn join_pipeline(&self, st: &PoolState, may_use_reserve: bool) -> Option<Seat> {
         let depth = self.config.pipeline_depth;
+        let now = clock::now();
+        if self.wants_a_connection_back(st, now) {
+            return None;
+        }
         let best = st
             .pipelines
             .iter()
             .filter(|p| p.in_flight.load(Ordering::Relaxed) < depth)
             .filter(|p| may_use_reserve || !p.lease.reserved())
-            .filter(|p| p.lease.takes_more())
+            .filter(|p| p.lease.takes_more() && !self.wants_this_one_back(st, &p.lease, now))
             .min_by_key(|p| p.in_flight.load(Ordering::Relaxed))?;
         best.in_flight.fetch_add(1, Ordering::Relaxed);
         Some(Seat { pipeline: Some(best.clone()) })
@@ -116,6 +128,9 @@ impl PoolInner {
     /// first caller that needs a connection of its own, so nobody is overtaken.
     fn fill(&self, st: &mut PoolState, pipeline: &Arc<Pipeline>) {
         let reserved = pipeline.lease.reserved();
+        if self.wants_back(st, &pipeline.lease, clock::now()) {
+            return;
+        }
         while pipeline.in_flight.load(Ordering::Relaxed) < self.config.pipeline_depth && pipeline.lease.takes_more() {
             let head = if reserved { st.queue.best_reserve_eligible() } else { st.queue.best() };
             let Some(head) = head else { return };
@@ -138,6 +153,27 @@ impl PoolInner {
                 Err(_) => {}
             }
         }
+    }
+
+    /// Whether the pool wants the connection back rather than kept busy: returned now, it would
+    /// be closed (over the target size, expired, its host demoted) or taken for a fleet claim or
+    /// reading (see [`PoolInner::release`]). Such a pipeline takes nobody from the queue, so it
+    /// drains and comes back within `pipelineDepth` statements.
+    fn wants_back(&self, st: &PoolState, lease: &Lease, now: Instant) -> bool {
+        self.wants_a_connection_back(st, now) || self.wants_this_one_back(st, lease, now)
+    }
+
+    /// The pool-wide part of [`PoolInner::wants_back`]: over the target size, or a fleet claim
+    /// or reading due with no idle connection to take.
+    fn wants_a_connection_back(&self, st: &PoolState, now: Instant) -> bool {
+        st.live > st.sizing.target.max || (st.idle.is_empty() && (st.claim_due(now) || self.fleet_reading_due(st, now)))
+    }
+
+    /// The per-connection part of [`PoolInner::wants_back`]: expired, or its host demoted.
+    fn wants_this_one_back(&self, st: &PoolState, lease: &Lease, now: Instant) -> bool {
+        let conn = lease.connection();
+        (conn.expires_at.is_some_and(|at| at <= now) && !st.sizing.wedding_day)
+            || self.connect.route.is_demoted(conn.fate.host())
     }
 
     /// A statement left `pipeline`: its room goes to the queue first; the last one out takes
