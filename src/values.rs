@@ -1,10 +1,14 @@
 //! Values between JavaScript and PostgreSQL. Parameters arrive already serialised by
-//! `ts/params.ts` (text, a Buffer, or null); result cells become JS values here.
+//! `ts/params.ts` (text, a Buffer, or null); results go as JSON text (`src/packed_result.rs`),
+//! with the cells that do not fit it as JS values built here.
 
 use napi::bindgen_prelude::{BigInt, Buffer, Either, ToNapiValue};
 use napi::sys;
 use napi_derive::napi;
 use wedpool_core::{Param, QueryResult, Value};
+
+use crate::json_text::JsonText;
+use crate::packed_result::{pack_rows, PackedRows};
 
 /// A parameter as the facade serialised it.
 pub type JsParam = Option<Either<String, Buffer>>;
@@ -45,30 +49,18 @@ impl ToNapiValue for Cell {
     }
 }
 
-/// A result column, as node-postgres describes one.
+/// One column that did not fit the JSON text: its index and one value per row.
 #[derive(Debug)]
-#[napi(object)]
-pub struct NativeField {
-    /// Column name.
-    pub name: String,
-    /// Table OID (0 when computed).
-    #[napi(js_name = "tableID")]
-    pub table_id: u32,
-    /// Column number in that table (0 when computed).
-    #[napi(js_name = "columnID")]
-    pub column_id: i32,
-    /// Type OID.
-    #[napi(js_name = "dataTypeID")]
-    pub data_type_id: u32,
-    /// The type's size in bytes (-1 variable length).
-    pub data_type_size: i32,
-    /// The type modifier (-1 when none).
-    pub data_type_modifier: i32,
-    /// `'text'`: values arrive as node-postgres's text-format results would.
-    pub format: String,
+#[napi(object, object_from_js = false)]
+pub struct NativeExtraColumn {
+    /// The column's index.
+    pub column: u32,
+    /// Its cells, in row order.
+    #[napi(ts_type = "unknown[]")]
+    pub cells: Vec<Cell>,
 }
 
-/// A statement's result with rows as arrays; the facade shapes them.
+/// A statement's result; `ts/results.ts` unpacks it.
 #[derive(Debug)]
 #[napi(object, object_from_js = false)]
 pub struct NativeResult {
@@ -76,11 +68,11 @@ pub struct NativeResult {
     pub command: String,
     /// Rows returned or affected; absent when the command tag has no count (DDL, `BEGIN`, …).
     pub row_count: Option<f64>,
-    /// Columns.
-    pub fields: Vec<NativeField>,
-    /// Rows as arrays of cells.
-    #[napi(ts_type = "unknown[][]")]
-    pub rows: Vec<Vec<Cell>>,
+    /// Fields and rows as JSON text (`src/packed_result.rs`).
+    #[napi(ts_type = "string")]
+    pub packed: JsonText,
+    /// Columns whose cells are not in `packed` (bytea, BigInt, …).
+    pub extras: Option<Vec<NativeExtraColumn>>,
     /// The checkout the statement ran on (observed `pool.query` only, for tracing).
     pub checkout: Option<NativeCheckout>,
 }
@@ -105,23 +97,13 @@ impl From<wedpool_core::CheckoutInfo> for NativeCheckout {
 
 impl From<QueryResult> for NativeResult {
     fn from(r: QueryResult) -> Self {
+        let PackedRows { text, extras } = pack_rows(&r.fields, r.rows);
         NativeResult {
             command: r.command,
             row_count: r.row_count.map(|n| n as f64),
-            fields: r
-                .fields
-                .into_iter()
-                .map(|f| NativeField {
-                    name: f.name,
-                    table_id: f.table_id,
-                    column_id: f.column_id as i32,
-                    data_type_id: f.data_type_id,
-                    data_type_size: i32::from(f.data_type_size),
-                    data_type_modifier: f.data_type_modifier,
-                    format: "text".to_string(),
-                })
-                .collect(),
-            rows: r.rows.into_iter().map(|row| row.into_iter().map(Cell).collect()).collect(),
+            packed: text,
+            extras: (!extras.is_empty())
+                .then(|| extras.into_iter().map(|(column, cells)| NativeExtraColumn { column, cells }).collect()),
             checkout: None,
         }
     }

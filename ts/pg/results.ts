@@ -1,6 +1,6 @@
 /** Results shaped as node-postgres shapes them, with pg-style type parsers applied. */
 import type { NativeResult } from '../native';
-import { shapeResult } from '../results';
+import { objectRows, shapeResult, unpackResult } from '../results';
 import type { FieldDef } from '../types';
 
 /** A type parser: receives the server's text form of a non-NULL value. */
@@ -33,8 +33,7 @@ export function toPgResult<R>(native: NativeResult, rowMode: string | undefined,
   const asArray = rowMode === 'array';
   let base: { command: string; rowCount: number | null; rows: R[]; fields: FieldDef[] };
   if (types) {
-    const fields = native.fields;
-    const rows = native.rows as unknown[][];
+    const { command, rowCount, fields, rows } = unpackResult(native);
     const parsers = fields.map((f) => {
       const parser = types.getTypeParser(f.dataTypeID, 'text');
       return typeof parser === 'function' ? (parser as TypeParser) : undefined;
@@ -46,7 +45,7 @@ export function toPgResult<R>(native: NativeResult, rowMode: string | undefined,
       }
     }
     const shaped = asArray ? rows : objectRows(fields, rows);
-    base = { command: native.command, rowCount: native.rowCount ?? null, rows: shaped as R[], fields };
+    base = { command, rowCount, rows: shaped as R[], fields };
   } else {
     base = shapeResult<R>(native, { rowMode: asArray ? 'array' : 'object' });
   }
@@ -59,14 +58,4 @@ export function toPgResult<R>(native: NativeResult, rowMode: string | undefined,
     fields: base.fields,
     rowAsArray: asArray,
   };
-}
-
-function objectRows(fields: FieldDef[], rows: unknown[][]): Record<string, unknown>[] {
-  const out = new Array<Record<string, unknown>>(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const obj: Record<string, unknown> = {};
-    for (let c = 0; c < fields.length; c++) obj[fields[c].name] = rows[r][c];
-    out[r] = obj;
-  }
-  return out;
 }
