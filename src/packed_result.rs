@@ -44,9 +44,17 @@ pub struct PackedRows {
     pub extras: Vec<(u32, Vec<Cell>)>,
 }
 
+/// Results whose text could outgrow this many bytes go value by value: escaping can make text up
+/// to six times longer, and V8's longest string is 2^29 - 24 characters.
+const MAX_PACKED_TEXT: usize = 64 << 20;
+
 /// Encodes `fields` and `rows`.
 pub fn pack_rows(fields: &[Field], rows: Vec<Vec<Value>>) -> PackedRows {
-    let columns: Vec<Column> = fields.iter().enumerate().map(|(c, f)| classify(f.data_type_id, &rows, c)).collect();
+    let columns: Vec<Column> = if rows.iter().flatten().map(text_size).sum::<usize>() > MAX_PACKED_TEXT {
+        vec![Column::Extra; fields.len()]
+    } else {
+        fields.iter().enumerate().map(|(c, f)| classify(f.data_type_id, &rows, c)).collect()
+    };
     let mut extras: Vec<(u32, Vec<Cell>)> = columns
         .iter()
         .enumerate()
@@ -108,6 +116,15 @@ fn classify(oid: u32, rows: &[Vec<Value>], c: usize) -> Column {
         Column::Plain { json: false }
     } else {
         Column::Extra
+    }
+}
+
+/// Roughly how many bytes a cell takes as JSON text, before escaping.
+fn text_size(value: &Value) -> usize {
+    match value {
+        Value::Text(s) | Value::Json(s) => s.len() + 3,
+        Value::Array(items) => 2 + items.iter().map(text_size).sum::<usize>(),
+        _ => 8,
     }
 }
 
@@ -227,6 +244,15 @@ mod tests {
             .ends_with(r#""rows":[[null,null,null],[null,null,null]],"dates":[],"parsed":[]}"#));
         let columns: Vec<(u32, usize)> = packed.extras.iter().map(|(c, cells)| (*c, cells.len())).collect();
         assert_eq!(columns, [(0, 2), (1, 2), (2, 2)]);
+    }
+
+    #[test]
+    fn a_result_too_large_for_one_string_travels_value_by_value() {
+        let big = "x".repeat(1 << 20);
+        let rows = (0..65).map(|_| vec![Value::Text(big.clone()), Value::Number(1.0)]).collect();
+        let packed = pack_rows(&[field("t", 25), field("n", 23)], rows);
+        assert_eq!(packed.extras.len(), 2);
+        assert!(packed.text.as_str().len() < 2000);
     }
 
     #[test]
