@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { DatabaseError } from '../dist/index.js';
-import type { NativeError, NativePool, NativePoolOptions } from '../dist/native.js';
+import type { NativeError, NativePool, NativePoolOptions, NativeResult } from '../dist/native.js';
+import { unpackResult } from '../dist/results.js';
 import { runNodeScript } from './support/child';
 import { DATABASE_URL, eventually, makePool, sleep } from './support/pool';
 
@@ -71,7 +72,7 @@ describe('completions delivered in batches', () => {
     await eventually(() => delivered.length === 12);
     const byId = new Map<number, unknown>();
     for (let i = 0; i < delivered.length; i += 2) byId.set(delivered[i] as number, delivered[i + 1]);
-    for (let id = 1; id <= 6; id++) expect(byId.get(id)).toMatchObject({ rowCount: 1, rows: [[id * 10]] });
+    for (let id = 1; id <= 6; id++) expect(unpackResult(byId.get(id) as NativeResult)).toMatchObject({ rowCount: 1, rows: [[id * 10]] });
     expect(pool.flushSubmissions()).toBeNull();
     pool.end();
   });
