@@ -25,14 +25,14 @@ use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 
-use crate::connection::NativeConnection;
+use crate::connection::ConnectionHandle;
 use crate::error::NativeError;
 use crate::guard::guarded_async;
 use crate::values::NativeResult;
 
 /// What a submitted call settles with: a statement's result, a queued caller's connection, or
 /// an error.
-pub type Outcome = Either3<NativeResult, NativeConnection, NativeError>;
+pub type Outcome = Either3<NativeResult, ConnectionHandle, NativeError>;
 
 /// A statement's outcome as an [`Outcome`].
 pub fn statement_outcome(outcome: Either<NativeResult, NativeError>) -> Outcome {
@@ -46,8 +46,14 @@ pub fn statement_outcome(outcome: Either<NativeResult, NativeError>) -> Outcome 
 pub type Work = std::pin::Pin<Box<dyn Future<Output = Outcome> + Send + 'static>>;
 
 /// Outcomes handed to JavaScript in one call: `[id, outcome, id, outcome, …]`.
-#[derive(Debug)]
 pub struct Batch(Vec<(u32, Outcome)>);
+
+/// The ids it settles (a connection handle has no `Debug`).
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch").field("ids", &self.0.iter().map(|(id, _)| *id).collect::<Vec<_>>()).finish()
+    }
+}
 
 impl ToNapiValue for Batch {
     unsafe fn to_napi_value(env: sys::napi_env, batch: Self) -> napi::Result<sys::napi_value> {

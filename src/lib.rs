@@ -1,5 +1,6 @@
 //! N-API binding for WedPool. Conversions only: every decision lives in `wedpool-core`.
-//! Native classes carry the `Native` prefix and are wrapped by the TypeScript facade in `ts/`.
+//! Native classes carry the `Native` prefix and are wrapped by the TypeScript facade in `ts/`;
+//! a lent connection is a handle the `connection*` functions take.
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(clippy::all)]
 
@@ -18,5 +19,8 @@ mod pool_query;
 mod runtime;
 mod values;
 
-pub use connection::NativeConnection;
+pub use connection::{
+    connection_details, connection_learn_transaction_ids, connection_learned_transaction_id, connection_query_submit,
+    connection_release, ConnectionHandle, NativeConnection, NativeConnectionDetails,
+};
 pub use pool::{create_pool, NativePool};

@@ -7,7 +7,7 @@ use napi::Env;
 use napi_derive::napi;
 use wedpool_core::{Acquired, CommitOutcome, Pool, PoolConfig, PoolStats};
 
-use crate::connection::NativeConnection;
+use crate::connection::{ConnectionHandle, NativeConnection};
 use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
@@ -211,11 +211,13 @@ impl NativePool {
         }
     }
 
-    /// A connection at once, or a ticket for `wait`/`cancel`, or an error.
-    #[napi]
-    pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<NativeConnection, i64, NativeError> {
+    /// A connection's handle at once, or a ticket for `wait`/`cancel`, or an error.
+    #[napi(ts_return_type = "ExternalObject<'NativeConnection'> | number | NativeError")]
+    pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<ConnectionHandle, i64, NativeError> {
         match guarded("getConnection", || self.pool.acquire_or_enqueue(&context_from_flags(flags))) {
-            Ok(Ok(Acquired::Ready(lease))) => Either3::A(NativeConnection::new(lease, self.completions.get().cloned())),
+            Ok(Ok(Acquired::Ready(lease))) => {
+                Either3::A(NativeConnection::handle(lease, self.completions.get().cloned()))
+            }
             Ok(Ok(Acquired::Queued(ticket))) => Either3::B(ticket as i64),
             Ok(Err(e)) => Either3::C(e.into()),
             Err(internal) => Either3::C(*internal),
@@ -247,7 +249,7 @@ impl NativePool {
                         let _ = guarded("cancel", || pool.cancel(ticket as u64));
                     }
                     match answer_fallible(waited) {
-                        Either::A(lease) => Either3::B(NativeConnection::new(lease, Some(lent_with))),
+                        Either::A(lease) => Either3::B(NativeConnection::handle(lease, Some(lent_with))),
                         Either::B(error) => Either3::C(error),
                     }
                 }),

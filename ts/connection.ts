@@ -4,7 +4,20 @@ import { inspect } from 'node:util';
 import { snapshotFields } from './acquire-options';
 import { describeValue } from './describe';
 import { ConfigError, ConnectionReleasedError } from './errors';
-import { isNativeError, throwIfError, toError, unwrap, type NativeConnection, type NativeError, type NativeResult } from './native';
+import {
+  connectionDetails,
+  connectionLearnedTransactionId,
+  connectionLearnTransactionIds,
+  connectionQuerySubmit,
+  connectionRelease,
+  isNativeError,
+  throwIfError,
+  toError,
+  unwrap,
+  type NativeConnection,
+  type NativeError,
+  type NativeResult,
+} from './native';
 import type { QueryTracer } from './otel';
 import { checkSql, prepareParams } from './params';
 import { shapeResult } from './results';
@@ -62,7 +75,7 @@ export class PoolConnection {
 
   #read(): ConnectionDetails {
     if (!this.#details) {
-      const n = unwrap(this.#native.details());
+      const n = unwrap(connectionDetails(this.#native));
       this.#details = { processId: n.processId, connectionId: n.connectionId, reserved: n.reserved, priority: n.priority, waitedMillis: n.waitedMicros / 1000 };
     }
     return this.#details;
@@ -116,7 +129,7 @@ export class PoolConnection {
     if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
       throw new ConfigError('queryTimeoutMillis', `must be a number of milliseconds of 0 or more, got ${describeValue(timeout)}`);
     }
-    return this.#traced(sql, async () => shapeResult<R>(unwrap(await this.#submit((id) => this.#native.querySubmit(id, sql, wire, timeout))), options));
+    return this.#traced(sql, async () => shapeResult<R>(unwrap(await this.#submit((id) => connectionQuerySubmit(this.#native, id, sql, wire, timeout))), options));
   }
 
   /**
@@ -127,7 +140,7 @@ export class PoolConnection {
     if (this.#released) throw new ConnectionReleasedError();
     checkSql(sql);
     const wire = prepareParams(params);
-    return this.#traced(sql, async () => unwrap(await this.#submit((id) => this.#native.querySubmit(id, sql, wire, timeoutMillis, textResults))));
+    return this.#traced(sql, async () => unwrap(await this.#submit((id) => connectionQuerySubmit(this.#native, id, sql, wire, timeoutMillis, textResults))));
   }
 
   /**
@@ -135,7 +148,7 @@ export class PoolConnection {
    * so a `ConnectionLostError` for a COMMIT whose answer was lost carries `transactionId`.
    */
   learnTransactionIds(): void {
-    if (!this.#released) throwIfError(this.#native.learnTransactionIds(true));
+    if (!this.#released) throwIfError(connectionLearnTransactionIds(this.#native, true));
   }
 
   /**
@@ -143,7 +156,7 @@ export class PoolConnection {
    * asked (its COMMIT was never sent), `''` when it had no id (it wrote nothing), else the id.
    */
   get learnedTransactionId(): string | null {
-    return this.#released ? null : (unwrap(this.#native.learnedTransactionId()) ?? null);
+    return this.#released ? null : (unwrap(connectionLearnedTransactionId(this.#native)) ?? null);
   }
 
   /** Gives the connection back. Throws `ConnectionReleasedError` when called twice. */
@@ -163,7 +176,7 @@ export class PoolConnection {
   #giveBack(destroy: boolean): void {
     if (this.#released) throw new ConnectionReleasedError();
     this.#released = true;
-    const released = this.#native.release(destroy);
+    const released = connectionRelease(this.#native, destroy);
     if (released === false) throw new ConnectionReleasedError();
     // Given back, or taken and closed after an internal error: either way it is not ours now.
     this.#onRelease?.();

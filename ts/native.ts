@@ -51,7 +51,8 @@ export const EVENT_BITS = {
 } as const;
 
 export type NativePool = Binding.NativePool;
-export type NativeConnection = Binding.NativeConnection;
+/** A lent connection's handle (an external value): the connection functions take it. */
+export type NativeConnection = Binding.ExternalObject<'NativeConnection'>;
 export type NativeError = Binding.NativeError;
 export type NativeResult = Binding.NativeResult;
 export type NativeStats = Binding.NativeStats;
@@ -69,7 +70,14 @@ export type NativeCommitOutcome = Binding.NativeCommitOutcome;
 export type NativeConnectionDetails = Binding.NativeConnectionDetails;
 export type NativeMetricFamily = Binding.NativeMetricFamily;
 
-export const { createPool, NativeConnection: NativeConnectionClass } = binding;
+export const {
+  createPool,
+  connectionDetails,
+  connectionLearnedTransactionId,
+  connectionLearnTransactionIds,
+  connectionQuerySubmit,
+  connectionRelease,
+} = binding;
 
 /** Whether a native return value is an error object. */
 export function isNativeError(value: unknown): value is NativeError {

@@ -3,11 +3,12 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 
 import { PoolConnection, type Submit } from './connection';
-import { checkTimeout, readField, snapshotAcquireOptions, snapshotFields } from './acquire-options';
+import { checkTimeout, readField, snapshotAcquireOptions, snapshotFields, type AcquireSnapshot } from './acquire-options';
 import { contextFlags, snapshotContext } from './context';
 import { thrownText } from './describe';
 import { AbortError, ConfigError, WedPoolError } from './errors';
 import {
+  connectionRelease,
   createPool,
   EVENT_BITS,
   isNativeError,
@@ -40,6 +41,9 @@ import type {
   QueryResult,
   ScalingPlan,
 } from './types';
+
+/** The snapshot of absent acquire options: the pool's deadline, no signal. */
+const NO_ACQUIRE_OPTIONS: AcquireSnapshot = Object.freeze({ timeoutMillis: undefined, signal: undefined });
 
 const NATIVE_EVENTS: Record<Exclude<keyof PoolEvents, 'leak' | 'commitResolved'>, number> = EVENT_BITS;
 
@@ -153,7 +157,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     // Context and options are read once, before anything is queued: a throwing getter or a
     // non-AbortSignal is a ConfigError naming the field, and nothing needs undoing.
     const snapshot = snapshotContext(ctx);
-    const { timeoutMillis: timeout, signal } = snapshotAcquireOptions(options);
+    const { timeoutMillis: timeout, signal } = options === undefined ? NO_ACQUIRE_OPTIONS : snapshotAcquireOptions(options);
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
     const flags = contextFlags(snapshot);
     const acquiredAt = this.#leakThresholdMillis > 0 ? new Error('connection acquired here').stack ?? '' : undefined;
@@ -179,7 +183,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
         throw toError(result);
       }
       if (signal?.aborted) {
-        result.release();
+        connectionRelease(result, false);
         throw new AbortError(undefined, { cause: signal.reason });
       }
       return this.#lend(result, snapshot, acquiredAt);
