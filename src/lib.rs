@@ -4,6 +4,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(clippy::all)]
 
+mod acquire;
 mod completions;
 mod connection;
 mod context;
@@ -19,6 +20,7 @@ mod pool_query;
 mod runtime;
 mod values;
 
+pub use acquire::{pool_acquire_or_enqueue, PoolHandle};
 pub use connection::{
     connection_details, connection_learn_transaction_ids, connection_learned_transaction_id, connection_query_submit,
     connection_release, ConnectionHandle, NativeConnection, NativeConnectionDetails,

@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Either3, Unknown};
+use napi::bindgen_prelude::{Either, Either3, External, Unknown};
 use napi::Env;
 use napi_derive::napi;
-use wedpool_core::{Acquired, CommitOutcome, Pool, PoolConfig, PoolStats};
+use wedpool_core::{CommitOutcome, Pool, PoolConfig, PoolStats};
 
-use crate::connection::{ConnectionHandle, NativeConnection};
+use crate::acquire::PoolHandle;
+use crate::connection::NativeConnection;
 use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
@@ -211,17 +212,11 @@ impl NativePool {
         }
     }
 
-    /// A connection's handle at once, or a ticket for `wait`/`cancel`, or an error.
-    #[napi(ts_return_type = "ExternalObject<'NativeConnection'> | number | NativeError")]
-    pub fn acquire_or_enqueue(&self, flags: u32) -> Either3<ConnectionHandle, i64, NativeError> {
-        match guarded("getConnection", || self.pool.acquire_or_enqueue(&context_from_flags(flags))) {
-            Ok(Ok(Acquired::Ready(lease))) => {
-                Either3::A(NativeConnection::handle(lease, self.completions.get().cloned()))
-            }
-            Ok(Ok(Acquired::Queued(ticket))) => Either3::B(ticket as i64),
-            Ok(Err(e)) => Either3::C(e.into()),
-            Err(internal) => Either3::C(*internal),
-        }
+    /// The handle `poolAcquireOrEnqueue` takes; connections lent through it settle their
+    /// queries through the channel `onCompletions` set (call that first).
+    #[napi(ts_return_type = "ExternalObject<'NativePool'> | NativeError")]
+    pub fn handle(&self) -> Either<External<PoolHandle>, NativeError> {
+        answer(guarded("handle", || PoolHandle::new(self.pool.clone(), self.completions.get().cloned())))
     }
 
     /// Waits for a queued caller's connection and settles `id` with it (or the error) through

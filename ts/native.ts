@@ -51,6 +51,8 @@ export const EVENT_BITS = {
 } as const;
 
 export type NativePool = Binding.NativePool;
+/** A pool's handle for {@link poolAcquireOrEnqueue} (an external value), from `NativePool.handle()`. */
+export type NativePoolHandle = Binding.ExternalObject<'NativePool'>;
 /** A lent connection's handle (an external value): the connection functions take it. */
 export type NativeConnection = Binding.ExternalObject<'NativeConnection'>;
 export type NativeError = Binding.NativeError;
@@ -77,6 +79,7 @@ export const {
   connectionLearnTransactionIds,
   connectionQuerySubmit,
   connectionRelease,
+  poolAcquireOrEnqueue,
 } = binding;
 
 /** Whether a native return value is an error object. */

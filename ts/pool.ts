@@ -10,6 +10,7 @@ import { AbortError, ConfigError, WedPoolError } from './errors';
 import {
   connectionRelease,
   createPool,
+  poolAcquireOrEnqueue,
   EVENT_BITS,
   isNativeError,
   throwIfError,
@@ -21,6 +22,7 @@ import {
   type NativeError,
   type NativeEvent,
   type NativePool,
+  type NativePoolHandle,
   type NativeResult,
 } from './native';
 import { processTimezone, snapshotOptions, toNativeOptions, type WeddingPoolOptions } from './options';
@@ -72,6 +74,8 @@ export type PoolEventArgs = { [K in keyof PoolEvents]: [PoolEvents[K]] };
  */
 export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
   readonly #native: NativePool;
+  /** What the synchronous acquire takes (a plain function, cheaper than a method call). */
+  readonly #handle: NativePoolHandle;
   readonly #leakThresholdMillis: number;
   readonly #profileStore: TrafficProfileStore | undefined;
   readonly #tracer: QueryTracer | undefined;
@@ -113,6 +117,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
         }
       }),
     );
+    this.#handle = unwrap(this.#native.handle());
     // Node's own bookkeeping events are not part of PoolEvents.
     const untyped = this as EventEmitter;
     untyped.on('newListener', (name: string | symbol) => queueMicrotask(() => this.#updateEventMask(name)));
@@ -161,7 +166,7 @@ export class WeddingAwareConnectionPool extends EventEmitter<PoolEventArgs> {
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
     const flags = contextFlags(snapshot);
     const acquiredAt = this.#leakThresholdMillis > 0 ? new Error('connection acquired here').stack ?? '' : undefined;
-    const first = unwrap(this.#native.acquireOrEnqueue(flags));
+    const first = unwrap(poolAcquireOrEnqueue(this.#handle, flags));
     if (typeof first !== 'number') return this.#lend(first, snapshot, acquiredAt);
     // From here until `wait` owns the ticket, any throw must cancel it: a ticket left queued
     // would later be handed a connection nobody releases.

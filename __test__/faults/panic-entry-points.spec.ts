@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { InternalError, WedPoolError } from '../../dist/index.js';
-import type { NativeConnection, NativeError, NativePool, NativePoolOptions } from '../../dist/native.js';
+import type { NativeConnection, NativeError, NativePool, NativePoolHandle, NativePoolOptions } from '../../dist/native.js';
 import { DATABASE_URL, makePool } from '../support/pool';
 
 const binding = createRequire(__filename)(join(__dirname, '..', '..', 'native', 'binding.js')) as {
   __injectPanicForTest(operation: string | null): void;
   createPool(options: NativePoolOptions, localTimezone: string): NativePool | NativeError;
+  poolAcquireOrEnqueue(pool: NativePoolHandle, flags: number): NativeConnection | number | NativeError;
   connectionDetails(conn: NativeConnection): unknown;
   connectionLearnTransactionIds(conn: NativeConnection, on: boolean): unknown;
   connectionLearnedTransactionId(conn: NativeConnection): unknown;
@@ -38,7 +39,7 @@ function expectInternal(answer: unknown, operation: string): void {
 
 /** Synchronous pool methods: the operation their guard names, and a call with valid arguments. */
 const POOL_SYNC: Record<string, [string, (pool: NativePool, profile: string) => unknown]> = {
-  acquireOrEnqueue: ['getConnection', (p) => p.acquireOrEnqueue(0)],
+  handle: ['handle', (p) => p.handle()],
   cancel: ['cancel', (p) => p.cancel(987_654)],
   target: ['target', (p) => p.target()],
   stats: ['stats', (p) => p.stats()],
@@ -60,6 +61,10 @@ const POOL_SYNC: Record<string, [string, (pool: NativePool, profile: string) => 
   waitSubmit: ['wait', (p) => p.waitSubmit(2, 0, 1)],
   end: ['end', (p) => p.end()],
 };
+/** The functions taking a pool's handle (all synchronous). */
+const POOL_FUNCTIONS: Record<string, [string, (pool: NativePool, profile: string) => unknown]> = {
+  poolAcquireOrEnqueue: ['getConnection', (p) => binding.poolAcquireOrEnqueue(p.handle() as NativePoolHandle, 0)],
+};
 /** Asynchronous pool methods, tested one by one below. */
 const POOL_ASYNC = ['ready', 'commitOutcome', 'drain'];
 
@@ -77,7 +82,7 @@ const methodsOf = (instance: object): string[] =>
 
 async function acquired(pool: NativePool): Promise<NativeConnection> {
   expect(await pool.ready()).toBeNull();
-  const first = pool.acquireOrEnqueue(0);
+  const first = binding.poolAcquireOrEnqueue(pool.handle() as NativePoolHandle, 0);
   if (typeof first === 'number' || 'wedpoolError' in first) throw new Error('expected an idle connection');
   return first as NativeConnection;
 }
@@ -88,8 +93,8 @@ describe('panic guards on every native entry point', () => {
     expect(await pool.ready()).toBeNull();
     expect(methodsOf(pool)).toEqual([...Object.keys(POOL_SYNC), ...POOL_ASYNC].sort());
     const conn = await acquired(pool);
-    const connectionFunctions = Object.keys(binding).filter((name) => name.startsWith('connection'));
-    expect(connectionFunctions.sort()).toEqual(Object.keys(CONNECTION_SYNC).sort());
+    const handleFunctions = Object.keys(binding).filter((name) => name.startsWith('connection') || name.startsWith('pool'));
+    expect(handleFunctions.sort()).toEqual([...Object.keys(CONNECTION_SYNC), ...Object.keys(POOL_FUNCTIONS)].sort());
     release(conn);
     pool.end();
   });
@@ -99,7 +104,7 @@ describe('panic guards on every native entry point', () => {
     expectInternal(binding.createPool({ connectionString: DATABASE_URL() }, 'UTC'), 'createPool');
   });
 
-  it.each(Object.entries(POOL_SYNC))('pool.%s answers INTERNAL_ERROR and the pool keeps working', async (method, [operation, call]) => {
+  it.each(Object.entries({ ...POOL_SYNC, ...POOL_FUNCTIONS }))('pool.%s answers INTERNAL_ERROR and the pool keeps working', async (method, [operation, call]) => {
     const pool = nativePool();
     expect(await pool.ready()).toBeNull();
     const profile = pool.exportTrafficProfile() as string;
@@ -110,8 +115,8 @@ describe('panic guards on every native entry point', () => {
     // One shot: the same call now works.
     const again = call(pool, profile);
     expect(again).not.toMatchObject({ wedpoolError: true });
-    // acquireOrEnqueue answers a connection handle (an external: no properties).
-    if (method === 'acquireOrEnqueue' && typeof again === 'object' && again !== null) release(again as NativeConnection);
+    // poolAcquireOrEnqueue answers a connection handle (an external: no properties).
+    if (method === 'poolAcquireOrEnqueue' && typeof again === 'object' && again !== null) release(again as NativeConnection);
     if (method === 'querySubmit') expect(await delivered).toMatchObject([1, { rowCount: 1 }]);
     expect(pool.stats()).toMatchObject({ inUse: 0, waiting: 0 });
     pool.end();
@@ -158,7 +163,7 @@ describe('panic guards on every native entry point', () => {
     const pool = nativePool(1);
     const delivered = new Promise<unknown[]>((resolve) => pool.onCompletions(resolve));
     const held = await acquired(pool);
-    const ticket = pool.acquireOrEnqueue(0);
+    const ticket = binding.poolAcquireOrEnqueue(pool.handle() as NativePoolHandle, 0);
     expect(typeof ticket).toBe('number');
     binding.__injectPanicForTest(operation);
     const refused = pool.waitSubmit(1, ticket as number, 5_000);

@@ -209,6 +209,6 @@ impl PoolInner {
         if self.wants(EventKind::Remove) {
             events.push(PoolEvent::Remove { connection_id: conn.id, process_id: conn.process_id, reason });
         }
-        drop(Object::take(conn.object));
+        drop(Object::take(*conn.object));
     }
 }

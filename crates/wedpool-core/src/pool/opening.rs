@@ -70,7 +70,7 @@ impl PoolInner {
         let now = clock::now();
         let id = self.next_connection_id.fetch_add(1, Ordering::Relaxed);
         let conn = PooledConnection {
-            object,
+            object: Box::new(object),
             id,
             process_id,
             fate: fate.clone(),

@@ -5,12 +5,13 @@
 
 mod counters;
 mod fleet;
+mod id_map;
 mod pooled_connection;
 mod recovery;
 mod sizing;
 mod waiter;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,7 @@ use crate::scaling::learner::{Demand, TrafficLearner};
 
 pub use counters::Counters;
 pub use fleet::{Claims, FleetReading, JOINING_WINDOW};
+pub use id_map::IdMap;
 pub use pooled_connection::PooledConnection;
 pub use recovery::Recovery;
 pub use sizing::Sizing;
@@ -47,13 +49,13 @@ pub struct PoolState {
     /// Callers waiting for a connection.
     pub queue: WaitQueue<Waiter>,
     /// Receivers of queued callers until they start waiting.
-    pub receivers: HashMap<Ticket, oneshot::Receiver<Handover>>,
+    pub receivers: IdMap<oneshot::Receiver<Handover>>,
     /// Slot accounting, including the emergency reserve.
     pub slots: Reservations,
     /// Idle connections; the back is the most recently used (handed out first).
     pub idle: VecDeque<PooledConnection>,
     /// Connections held by callers, by id, so `end()` can stop their work at its deadline.
-    pub lent: HashMap<u64, Arc<ConnectionFate>>,
+    pub lent: IdMap<Arc<ConnectionFate>>,
     /// Open connections: idle, lent or being probed.
     pub live: usize,
     /// Connections being opened.
@@ -83,10 +85,10 @@ impl PoolState {
         PoolState {
             closed: false,
             queue: WaitQueue::new(config.priority_aging_per_second, now),
-            receivers: HashMap::new(),
+            receivers: IdMap::default(),
             slots: Reservations::new(target.max, config.reserve),
             idle: VecDeque::new(),
-            lent: HashMap::new(),
+            lent: IdMap::default(),
             live: 0,
             creating: 0,
             probing: 0,
