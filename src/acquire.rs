@@ -2,9 +2,9 @@
 //!
 //! `getConnection` calls it once per acquire. A method of the `NativePool` class would first
 //! unwrap and type-check `this` (callgrind: about 1,700 instructions, more than the core's
-//! whole hand-over); an external value argument is looked up in one small table.
+//! whole hand-over); a handle argument is looked up in one small table (`handles`).
 
-use napi::bindgen_prelude::{Either3, External};
+use napi::bindgen_prelude::Either3;
 use napi_derive::napi;
 use wedpool_core::{Acquired, Pool};
 
@@ -13,6 +13,7 @@ use crate::connection::{ConnectionHandle, NativeConnection};
 use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::guard::guarded;
+use crate::handles::{Handle, Owned};
 
 /// What acquiring needs of a pool: the pool, and where lent connections settle their queries.
 #[derive(Debug)]
@@ -23,15 +24,15 @@ pub struct PoolHandle {
 
 impl PoolHandle {
     /// The handle of `pool`, whose connections settle queries through `completions`.
-    pub(crate) fn new(pool: Pool, completions: Option<Completions>) -> External<PoolHandle> {
-        External::new(PoolHandle { pool, completions })
+    pub(crate) fn new(pool: Pool, completions: Option<Completions>) -> Owned<PoolHandle> {
+        Owned(PoolHandle { pool, completions })
     }
 }
 
 /// A connection's handle at once, or a ticket for `waitSubmit`/`cancel`, or an error.
 #[napi(ts_return_type = "ExternalObject<'NativeConnection'> | number | NativeError")]
 pub fn pool_acquire_or_enqueue(
-    #[napi(ts_arg_type = "ExternalObject<'NativePool'>")] pool: &External<PoolHandle>,
+    #[napi(ts_arg_type = "ExternalObject<'NativePool'>")] pool: Handle<PoolHandle>,
     flags: u32,
 ) -> Either3<ConnectionHandle, i64, NativeError> {
     match guarded("getConnection", || pool.pool.acquire_or_enqueue(&context_from_flags(flags))) {

@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Either, Either3, External};
+use napi::bindgen_prelude::{Either, Either3};
 use napi::Env;
 use napi_derive::napi;
 use wedpool_core::{Lease, PoolError};
@@ -17,6 +17,7 @@ use wedpool_core::{Lease, PoolError};
 use crate::completions::{statement_outcome, Completions};
 use crate::error::NativeError;
 use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
+use crate::handles::{Handle, Owned};
 use crate::values::{params_from_js, JsParam, NativeResult};
 
 /// A borrowed connection. A query in flight keeps it until the query ends, even if
@@ -34,12 +35,12 @@ pub struct NativeConnection {
 }
 
 /// A borrowed connection as JavaScript holds it (typed `ExternalObject<NativeConnection>`).
-pub type ConnectionHandle = External<NativeConnection>;
+pub type ConnectionHandle = Owned<NativeConnection>;
 
 impl NativeConnection {
     /// The handle JavaScript gets for `lease`; queries on it settle through `completions`.
     pub(crate) fn handle(lease: Lease, completions: Option<Completions>) -> ConnectionHandle {
-        External::new(Self::new(lease, completions))
+        Owned(Self::new(lease, completions))
     }
 
     fn new(lease: Lease, completions: Option<Completions>) -> Self {
@@ -82,7 +83,7 @@ pub struct NativeConnectionDetails {
 /// Its ids and admission facts, in one crossing.
 #[napi]
 pub fn connection_details(
-    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: &ConnectionHandle,
+    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: Handle<NativeConnection>,
 ) -> Either<NativeConnectionDetails, NativeError> {
     answer(guarded("connection.details", || NativeConnectionDetails {
         process_id: conn.process_id,
@@ -101,7 +102,7 @@ pub fn connection_details(
 #[napi]
 pub fn connection_query_submit(
     env: Env,
-    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: &ConnectionHandle,
+    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: Handle<NativeConnection>,
     id: u32,
     sql: String,
     #[napi(ts_arg_type = "Array<string | Buffer | null>")] params: Vec<JsParam>,
@@ -142,7 +143,7 @@ pub fn connection_query_submit(
 /// COMMIT whose answer is lost carries it.
 #[napi]
 pub fn connection_learn_transaction_ids(
-    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: &ConnectionHandle,
+    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: Handle<NativeConnection>,
     on: bool,
 ) -> Option<NativeError> {
     error_only(guarded("connection.learnTransactionIds", || {
@@ -156,7 +157,7 @@ pub fn connection_learn_transaction_ids(
 /// (its COMMIT was never sent), `""` when it had no id (it wrote nothing), else the id.
 #[napi]
 pub fn connection_learned_transaction_id(
-    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: &ConnectionHandle,
+    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: Handle<NativeConnection>,
 ) -> Either<Option<String>, NativeError> {
     answer(guarded("connection.learnedTransactionId", || {
         let learned = conn.current()?.learned_transaction_id()?;
@@ -169,7 +170,7 @@ pub fn connection_learned_transaction_id(
 /// caller, and closed.
 #[napi]
 pub fn connection_release(
-    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: &ConnectionHandle,
+    #[napi(ts_arg_type = "ExternalObject<'NativeConnection'>")] conn: Handle<NativeConnection>,
     destroy: Option<bool>,
 ) -> Either<bool, NativeError> {
     let released = guarded("connection.release", || {

@@ -11,6 +11,7 @@ mod context;
 mod error;
 mod events;
 mod guard;
+mod handles;
 mod json_text;
 mod metrics;
 mod options;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Either3, External, Unknown};
+use napi::bindgen_prelude::{Either, Either3, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use wedpool_core::{CommitOutcome, Pool, PoolConfig, PoolStats};
@@ -13,6 +13,7 @@ use crate::context::context_from_flags;
 use crate::error::NativeError;
 use crate::events::{sink, EventCallback};
 use crate::guard::{answer, answer_fallible, error_only, guarded, guarded_async};
+use crate::handles::Owned;
 use crate::options::read_options;
 
 /// `pool.commitOutcome(…)`.
@@ -215,7 +216,7 @@ impl NativePool {
     /// The handle `poolAcquireOrEnqueue` takes; connections lent through it settle their
     /// queries through the channel `onCompletions` set (call that first).
     #[napi(ts_return_type = "ExternalObject<'NativePool'> | NativeError")]
-    pub fn handle(&self) -> Either<External<PoolHandle>, NativeError> {
+    pub fn handle(&self) -> Either<Owned<PoolHandle>, NativeError> {
         answer(guarded("handle", || PoolHandle::new(self.pool.clone(), self.completions.get().cloned())))
     }
 
