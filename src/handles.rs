@@ -24,13 +24,14 @@ use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValueType};
 use napi::{sys, Error, Status};
 
 /// Hashes an address by multiplying it with an odd constant (the table's keys are our own
-/// allocations, never chosen by a caller).
+/// allocations, never chosen by a caller). The product's low bits keep the address's
+/// alignment zeros, so the high bits are rotated down: the table picks buckets by low bits.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AddressHasher(u64);
 
 impl Hasher for AddressHasher {
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 
     fn write(&mut self, bytes: &[u8]) {
