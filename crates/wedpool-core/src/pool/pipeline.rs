@@ -124,8 +124,9 @@ impl PoolInner {
     }
 
     /// Under the lock: while `pipeline` has room, hands a place to the best queued caller that
-    /// may use its connection, as long as that caller is a pipelined statement. Stops at the
-    /// first caller that needs a connection of its own, so nobody is overtaken.
+    /// may use its connection, as long as that caller is a pipelined statement and no slot is
+    /// free for it (the pool could still grow for it). Stops at the first caller that needs a
+    /// connection of its own, so nobody is overtaken.
     fn fill(&self, st: &mut PoolState, pipeline: &Arc<Pipeline>) {
         let reserved = pipeline.lease.reserved();
         if self.wants_back(st, &pipeline.lease, clock::now()) {
@@ -135,6 +136,12 @@ impl PoolInner {
             let head = if reserved { st.queue.best_reserve_eligible() } else { st.queue.best() };
             let Some(head) = head else { return };
             if !st.queue.get(head.ticket).is_some_and(|w| w.pipelinable) {
+                return;
+            }
+            // A slot is free for the head: it gets a connection of its own (opened or claimed
+            // for it), and while it is queued it counts as demand, so the pool grows instead of
+            // pipelining behind a connection it could add.
+            if st.slots.available_for(head.may_use_reserve).is_some() {
                 return;
             }
             let waiter = st.queue.remove(head.ticket).expect("the head is queued");
