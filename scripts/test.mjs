@@ -31,6 +31,42 @@ function cargoCounts(output) {
   return counts;
 }
 
+/**
+ * Specs that run after the others, on their own: `fleet-processes` starts up to 32 Node
+ * processes and checks each one's share of the server within 2 s of a start, which other spec
+ * files running beside it on a 2-core machine would measure instead.
+ */
+const RUN_ALONE = ['__test__/fleet-processes.spec.ts'];
+
+/** One vitest run with `args`; its counts (a non-zero exit with nothing failed counts as one failure). */
+async function runVitest(countsFile, args, env) {
+  rmSync(countsFile, { force: true });
+  const vitest = await run(
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=./scripts/lib/vitest-counts.mjs', ...args],
+    { ...env, WEDPOOL_COUNTS_FILE: countsFile },
+  );
+  const js = vitestCounts(countsFile);
+  if (vitest.code !== 0 && js.failed === 0) {
+    console.log(`\n# vitest exited ${vitest.code} with no failed test counted: counted as one failure`);
+    js.failed = 1;
+  }
+  return js;
+}
+
+/** The counts of several vitest runs as one: numbers summed, lists joined. */
+function mergeCounts(runs) {
+  const merged = { passed: 0, failed: 0, skipped: 0 };
+  for (const js of runs) {
+    for (const [key, value] of Object.entries(js)) {
+      if (typeof value === 'number') merged[key] = (merged[key] ?? 0) + value;
+      else if (Array.isArray(value)) merged[key] = [...(merged[key] ?? []), ...value];
+      else if (value === true) merged[key] = true;
+    }
+  }
+  return merged;
+}
+
 /** Reads the counts scripts/lib/vitest-counts.mjs wrote; a missing file is one failure. */
 function vitestCounts(file) {
   if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0, missing: true };
@@ -125,18 +161,12 @@ async function main() {
     const checks = await runChecks();
     const reportDir = join(root, '.tmp');
     mkdirSync(reportDir, { recursive: true });
-    const countsFile = join(reportDir, 'vitest-counts.json');
-    rmSync(countsFile, { force: true });
-    const vitest = await run(
-      'npx',
-      ['vitest', 'run', '--reporter=default', '--reporter=./scripts/lib/vitest-counts.mjs', ...passthrough],
-      { ...env, WEDPOOL_COUNTS_FILE: countsFile },
-    );
-    const js = vitestCounts(countsFile);
-    if (vitest.code !== 0 && js.failed === 0) {
-      console.log(`\n# vitest exited ${vitest.code} with no failed test counted: counted as one failure`);
-      js.failed = 1;
-    }
+    // A full run first runs every spec but the ones that must run alone, then those alone;
+    // arguments given to `npm test` run vitest once, with them.
+    const phases = passthrough.length > 0 ? [passthrough] : [RUN_ALONE.flatMap((f) => ['--exclude', f]), RUN_ALONE];
+    const runs = [];
+    for (const [i, args] of phases.entries()) runs.push(await runVitest(join(reportDir, `vitest-counts-${i}.json`), args, env));
+    const js = mergeCounts(runs);
     printVitestDetails(js);
     console.log(`\n# vitest: ${js.passed} passed, ${js.failed} failed, ${js.skipped} skipped`);
     for (const c of checks) console.log(`# check ${c.ok ? 'passed' : 'FAILED'}: ${c.name}`);
